@@ -1,0 +1,494 @@
+"""The Trainer: one readable training loop with the features the book teaches, and the History it returns.
+
+Reading order: ``History`` (what a run records), ``Trainer.__init__`` (the settings, checked up front),
+``Trainer.fit`` (the loop), then the small helpers it calls, then ``lr_find`` and checkpoints.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from .device import get_device
+
+TASKS = ("classification", "binary", "regression")
+STOP_REASONS = (None, "early_stopping", "diverged", "interrupted")
+LOSSES: dict[str, Callable[[], nn.Module]] = {
+    "cross_entropy": nn.CrossEntropyLoss,
+    "bce": nn.BCEWithLogitsLoss,
+    "mse": nn.MSELoss,
+    "mae": nn.L1Loss,
+    "huber": nn.HuberLoss,
+}
+DEFAULT_LOSS = {"classification": "cross_entropy", "binary": "bce", "regression": "mse"}
+TORCH_OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
+    "sgd": lambda params, lr, weight_decay, **kw: torch.optim.SGD(params, lr=lr, weight_decay=weight_decay, **kw),
+    "momentum": lambda params, lr, weight_decay, **kw: torch.optim.SGD(
+        params, lr=lr, weight_decay=weight_decay, **{"momentum": 0.9, **kw}),
+    "nesterov": lambda params, lr, weight_decay, **kw: torch.optim.SGD(
+        params, lr=lr, weight_decay=weight_decay, **{"momentum": 0.9, "nesterov": True, **kw}),
+    "adagrad": lambda params, lr, weight_decay, **kw: torch.optim.Adagrad(
+        params, lr=lr, weight_decay=weight_decay, **kw),
+    "rmsprop": lambda params, lr, weight_decay, **kw: torch.optim.RMSprop(
+        params, lr=lr, weight_decay=weight_decay, **kw),
+    "adam": lambda params, lr, weight_decay, **kw: torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, **kw),
+    "adamw": lambda params, lr, weight_decay, **kw: torch.optim.AdamW(
+        params, lr=lr, weight_decay=weight_decay, **kw),
+    "nadam": lambda params, lr, weight_decay, **kw: torch.optim.NAdam(
+        params, lr=lr, weight_decay=weight_decay, **kw),
+    "adadelta": lambda params, lr, weight_decay, **kw: torch.optim.Adadelta(
+        params, lr=lr, weight_decay=weight_decay, **kw),
+}
+SCHEDULERS = ("step", "exponential", "cosine", "plateau")
+DIVERGENCE_FACTOR = 1e4  # a training loss this many times the first epoch's also counts as diverged
+
+Callback = Callable[["History"], Any]
+
+
+class History:
+    """What one training run recorded: one float per epoch for each metric, plus how the run ended.
+
+    Index it like a dict (``history["val_loss"]``). Keys: ``epoch``, ``train_loss``, ``val_loss``, ``lr``,
+    ``time`` (seconds per epoch) and, for classification, ``train_acc`` and ``val_acc``.
+    ``stopped`` is ``None`` (ran all epochs), ``"early_stopping"``, ``"diverged"`` or ``"interrupted"``;
+    ``message`` says why in words. ``params`` holds the settings of the run.
+    """
+
+    def __init__(self, params: dict[str, Any] | None = None) -> None:
+        self.data: dict[str, list[float]] = {}
+        self.params: dict[str, Any] = dict(params or {})
+        self.stopped: str | None = None
+        self.message: str = ""
+        self.device: str = ""
+        self.best_epoch: int | None = None
+
+    def append(self, **values: float) -> None:
+        for key, value in values.items():
+            self.data.setdefault(key, []).append(float(value))
+
+    def __getitem__(self, key: str) -> list[float]:
+        if key not in self.data:
+            raise KeyError(f"{key!r} is not in this history; it has {sorted(self.data)}")
+        return self.data[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.data
+
+    def keys(self) -> list[str]:
+        return list(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data.get("epoch", []))
+
+    @property
+    def label(self) -> str:
+        """Short description of the run's settings, used as a plot legend."""
+        shown = ("optimizer", "lr", "batch_size", "dropout", "weight_decay")
+        parts = [f"{k}={_fmt(self.params[k])}" for k in shown if k in self.params]
+        return " ".join(parts) or "run"
+
+    def final(self, key: str) -> float:
+        """Last recorded value of ``key``."""
+        return self[key][-1]
+
+    @property
+    def total_time(self) -> float:
+        return float(sum(self.data.get("time", [])))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-epoch records as a pandas DataFrame indexed by epoch."""
+        frame = pd.DataFrame(self.data)
+        return frame.set_index("epoch") if "epoch" in frame else frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python types only (safe for ``torch.load(weights_only=True)`` and JSON)."""
+        return {"data": self.data, "params": {k: _plain(v) for k, v in self.params.items()},
+                "stopped": self.stopped, "message": self.message, "device": self.device,
+                "best_epoch": self.best_epoch}
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> History:
+        history = cls(state.get("params"))
+        history.data = {k: list(v) for k, v in state["data"].items()}
+        history.stopped, history.message = state.get("stopped"), state.get("message", "")
+        history.device, history.best_epoch = state.get("device", ""), state.get("best_epoch")
+        return history
+
+    def __repr__(self) -> str:
+        end = f", stopped={self.stopped!r}" if self.stopped else ""
+        last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.data.items() if k not in ("epoch", "time") and v)
+        return f"History({len(self)} epochs{end}; {last})"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return getattr(value, "__name__", None) or repr(value)
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+class Trainer:
+    """Train a model on a :class:`dlbook.data.DataSplits` and return a :class:`History`.
+
+    Settings use the book's names: ``lr``, ``optimizer`` (a name from ``TORCH_OPTIMIZERS``, an optimizer class
+    such as ``dlbook.optim.Adam``, or a callable ``(params, lr=..., weight_decay=...) -> Optimizer``),
+    ``batch_size``, ``epochs``, ``weight_decay``. Extras: ``l1``/``l2`` penalties added to the loss (elastic net
+    uses both), ``scheduler`` (``"step"``, ``"exponential"``, ``"cosine"``, ``"plateau"`` or a callable
+    ``optimizer -> scheduler``) with ``scheduler_kwargs``, ``warmup_epochs`` (linear warm-up), ``clip_grad``
+    (max gradient norm), ``early_stopping`` (patience in epochs; the best weights are restored), ``callbacks``
+    (called as ``callback(history)`` after every epoch; returning ``True`` stops the run as "interrupted"),
+    ``progress`` (a tqdm bar), ``loss`` (a name from ``LOSSES`` or a module; default chosen from the task).
+    """
+
+    def __init__(self, lr: float = 1e-3, optimizer: str | Callable[..., torch.optim.Optimizer] = "adam",
+                 batch_size: int = 64, epochs: int = 20, weight_decay: float = 0.0, *,
+                 optimizer_kwargs: dict[str, Any] | None = None, loss: str | nn.Module | None = None,
+                 l1: float = 0.0, l2: float = 0.0, scheduler: str | Callable[..., Any] | None = None,
+                 scheduler_kwargs: dict[str, Any] | None = None, warmup_epochs: int = 0,
+                 clip_grad: float | None = None, early_stopping: int | None = None, min_delta: float = 0.0,
+                 callbacks: Iterable[Callback] = (), progress: bool = False,
+                 device: torch.device | str | None = None) -> None:
+        _check(isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0, f"lr must be > 0, got {lr!r}")
+        _check(isinstance(batch_size, int) and batch_size >= 1,
+               f"batch_size must be an integer >= 1, got {batch_size!r}")
+        _check(isinstance(epochs, int) and epochs >= 1, f"epochs must be an integer >= 1, got {epochs!r}")
+        for name, value in (("weight_decay", weight_decay), ("l1", l1), ("l2", l2), ("min_delta", min_delta)):
+            _check(isinstance(value, (int, float)) and value >= 0, f"{name} must be >= 0, got {value!r}")
+        if isinstance(optimizer, str):
+            _check(optimizer in TORCH_OPTIMIZERS,
+                   f"optimizer must be one of {sorted(TORCH_OPTIMIZERS)} or an optimizer class, got {optimizer!r}")
+        else:
+            _check(callable(optimizer), f"optimizer must be a name or a callable, got {optimizer!r}")
+        if isinstance(loss, str):
+            _check(loss in LOSSES, f"loss must be one of {sorted(LOSSES)} or a module, got {loss!r}")
+        if isinstance(scheduler, str):
+            _check(scheduler in SCHEDULERS, f"scheduler must be one of {SCHEDULERS} or None, got {scheduler!r}")
+        _check(isinstance(warmup_epochs, int) and 0 <= warmup_epochs < epochs,
+               f"warmup_epochs must be an integer in [0, epochs), got {warmup_epochs!r}")
+        _check(clip_grad is None or clip_grad > 0, f"clip_grad must be > 0 or None, got {clip_grad!r}")
+        _check(early_stopping is None or (isinstance(early_stopping, int) and early_stopping >= 1),
+               f"early_stopping must be a patience >= 1 (epochs) or None, got {early_stopping!r}")
+        self.lr, self.optimizer, self.batch_size, self.epochs = float(lr), optimizer, batch_size, epochs
+        self.weight_decay, self.l1, self.l2 = float(weight_decay), float(l1), float(l2)
+        self.optimizer_kwargs = dict(optimizer_kwargs or {})
+        self.loss, self.scheduler, self.scheduler_kwargs = loss, scheduler, dict(scheduler_kwargs or {})
+        self.warmup_epochs, self.clip_grad = warmup_epochs, clip_grad
+        self.early_stopping, self.min_delta = early_stopping, float(min_delta)
+        self.callbacks, self.progress = list(callbacks), progress
+        self.device = torch.device(device) if device is not None else get_device()
+
+    # ------------------------------------------------------------------ the loop
+    def fit(self, model: nn.Module, data: Any, *, epochs: int | None = None) -> History:
+        """Train ``model`` on ``data.train``, validating on ``data.val`` after every epoch."""
+        epochs = self.epochs if epochs is None else epochs
+        _check(isinstance(epochs, int) and epochs >= 1, f"epochs must be an integer >= 1, got {epochs!r}")
+        task = getattr(data, "task", None)
+        _check(task in TASKS, f"data.task must be one of {TASKS}, got {task!r}")
+        model.to(self.device)
+        X, y = (t.to(self.device) for t in data.train)
+        X_val, y_val = (t.to(self.device) for t in data.val)
+        loss_fn = self._loss_fn(task)
+        optimizer = self._make_optimizer(model)
+        scheduler = self._make_scheduler(optimizer, epochs)
+        history = History(self._params(model, epochs))
+        history.device = str(self.device)
+        best = (math.inf, None)  # (val_loss, state_dict copy) for early stopping
+        waited = 0
+        bar = self._progress_bar(epochs)
+        try:
+            for epoch in range(1, epochs + 1):
+                start = time.perf_counter()
+                lr = self._warmup(optimizer, epoch)
+                train_loss, train_acc = self._train_epoch(model, X, y, loss_fn, optimizer, task)
+                val_loss, val_acc = evaluate(model, X_val, y_val, loss_fn, task)
+                record = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr}
+                if train_acc is not None:
+                    record.update(train_acc=train_acc, val_acc=val_acc)
+                record["time"] = time.perf_counter() - start
+                history.append(**record)
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(loss=f"{train_loss:.4f}", val_loss=f"{val_loss:.4f}")
+                if self._diverged(history):
+                    history.stopped = "diverged"
+                    history.message = (f"Training diverged at epoch {epoch}: the training loss became "
+                                       f"{train_loss:.4g}. Try a smaller learning rate (lr={self.lr:g}).")
+                    break
+                if val_loss < best[0] - self.min_delta:
+                    best = (val_loss, self._snapshot(model)) if self.early_stopping else (val_loss, None)
+                    history.best_epoch, waited = epoch, 0
+                else:
+                    waited += 1
+                self._step_scheduler(scheduler, epoch, val_loss)
+                if any(callback(history) is True for callback in self.callbacks):
+                    history.stopped = "interrupted"
+                    history.message = f"Stopped by a callback after epoch {epoch}."
+                    break
+                if self.early_stopping and waited >= self.early_stopping:
+                    history.stopped = "early_stopping"
+                    history.message = (f"Early stopping after epoch {epoch}: no improvement in val_loss for "
+                                       f"{waited} epochs; restored the weights of epoch {history.best_epoch}.")
+                    break
+        except KeyboardInterrupt:
+            history.stopped = "interrupted"
+            history.message = f"Interrupted after {len(history)} complete epochs; the partial history is kept."
+        finally:
+            if bar is not None:
+                bar.close()
+        if self.early_stopping and best[1] is not None and history.stopped != "diverged":
+            model.load_state_dict(best[1])
+        return history
+
+    def _train_epoch(self, model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module,
+                     optimizer: torch.optim.Optimizer, task: str) -> tuple[float, float | None]:
+        """One pass over the training set in shuffled mini-batches; metrics stay on the device until the end."""
+        model.train()
+        n = X.shape[0]
+        order = torch.randperm(n, device=X.device)
+        loss_sum = torch.zeros((), device=X.device)
+        correct = torch.zeros((), device=X.device, dtype=torch.long)
+        for start in range(0, n, self.batch_size):
+            idx = order[start:start + self.batch_size]
+            xb, yb = X[idx], y[idx]
+            out = _match(model(xb), yb)
+            loss = loss_fn(out, yb)
+            optimizer.zero_grad(set_to_none=True)
+            (loss + self._penalty(model)).backward()
+            if self.clip_grad is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), self.clip_grad)
+            optimizer.step()
+            loss_sum += loss.detach() * len(idx)
+            if task != "regression":
+                correct += _n_correct(out.detach(), yb, task)
+        train_acc = correct.item() / n if task != "regression" else None
+        return loss_sum.item() / n, train_acc
+
+    # ------------------------------------------------------------------ helpers of the loop
+    def _penalty(self, model: nn.Module) -> torch.Tensor | float:
+        """L1 and/or L2 penalty on the weights (not biases or norm parameters): l1*Σ|w| + l2*Σw²."""
+        if not (self.l1 or self.l2):
+            return 0.0
+        weights = [p for name, p in model.named_parameters() if p.ndim > 1 and "weight" in name]
+        total = 0.0
+        if self.l1:
+            total = total + self.l1 * sum(w.abs().sum() for w in weights)
+        if self.l2:
+            total = total + self.l2 * sum(w.pow(2).sum() for w in weights)
+        return total
+
+    def _loss_fn(self, task: str) -> nn.Module:
+        if isinstance(self.loss, nn.Module):
+            return self.loss
+        if callable(self.loss) and not isinstance(self.loss, str):
+            return self.loss
+        return LOSSES[self.loss or DEFAULT_LOSS[task]]()
+
+    def _make_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
+        factory = TORCH_OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str) else self.optimizer
+        return factory(model.parameters(), lr=self.lr, weight_decay=self.weight_decay, **self.optimizer_kwargs)
+
+    def _make_scheduler(self, optimizer: torch.optim.Optimizer, epochs: int) -> Any:
+        kw = self.scheduler_kwargs
+        if self.scheduler is None:
+            return None
+        if callable(self.scheduler):
+            return self.scheduler(optimizer)
+        sched = torch.optim.lr_scheduler
+        if self.scheduler == "step":
+            return sched.StepLR(optimizer, step_size=kw.get("step_size", 10), gamma=kw.get("gamma", 0.1))
+        if self.scheduler == "exponential":
+            return sched.ExponentialLR(optimizer, gamma=kw.get("gamma", 0.9))
+        if self.scheduler == "cosine":
+            t_max = kw.get("T_max", max(1, epochs - self.warmup_epochs))
+            return sched.CosineAnnealingLR(optimizer, T_max=t_max, eta_min=kw.get("eta_min", 0.0))
+        return sched.ReduceLROnPlateau(optimizer, mode="min", factor=kw.get("factor", 0.5),
+                                       patience=kw.get("patience", 3), min_lr=kw.get("min_lr", 0.0))
+
+    def _warmup(self, optimizer: torch.optim.Optimizer, epoch: int) -> float:
+        """Linear warm-up: during the first ``warmup_epochs`` epochs lr grows from lr/W to lr."""
+        if epoch <= self.warmup_epochs:
+            for group in optimizer.param_groups:
+                group["lr"] = self.lr * epoch / self.warmup_epochs
+        return optimizer.param_groups[0]["lr"]
+
+    def _step_scheduler(self, scheduler: Any, epoch: int, val_loss: float) -> None:
+        if scheduler is None or epoch < self.warmup_epochs:
+            return
+        if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            scheduler.step(val_loss)
+        else:
+            scheduler.step()
+
+    @staticmethod
+    def _diverged(history: History) -> bool:
+        losses = history["train_loss"]
+        return not math.isfinite(losses[-1]) or not math.isfinite(history["val_loss"][-1]) or (
+            losses[-1] > DIVERGENCE_FACTOR * max(losses[0], 1e-3))
+
+    @staticmethod
+    def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
+        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def _params(self, model: nn.Module, epochs: int) -> dict[str, Any]:
+        name = self.optimizer if isinstance(self.optimizer, str) else getattr(self.optimizer, "__name__", "custom")
+        params = {"optimizer": name, "lr": self.lr, "batch_size": self.batch_size, "epochs": epochs,
+                  "weight_decay": self.weight_decay}
+        dropouts = [m.p for m in model.modules() if isinstance(m, nn.Dropout)]
+        params["dropout"] = max(dropouts, default=0.0)
+        for key in ("l1", "l2", "scheduler", "warmup_epochs", "clip_grad", "early_stopping"):
+            value = getattr(self, key)
+            if value:
+                params[key] = value if isinstance(value, (str, int, float)) else _plain(value)
+        return params
+
+    def _progress_bar(self, epochs: int) -> Any:
+        if not self.progress:
+            return None
+        from tqdm.auto import tqdm
+
+        return tqdm(total=epochs, desc="epochs", leave=False)
+
+    # ------------------------------------------------------------------ after training
+    def evaluate(self, model: nn.Module, data: Any, split: str = "test") -> dict[str, float]:
+        """Loss (and accuracy for classification) of ``model`` on one split of ``data``."""
+        _check(split in ("train", "val", "test"), f"split must be 'train', 'val' or 'test', got {split!r}")
+        X, y = (t.to(self.device) for t in getattr(data, split))
+        model.to(self.device)
+        loss, acc = evaluate(model, X, y, self._loss_fn(data.task), data.task)
+        return {"loss": loss, "acc": acc} if acc is not None else {"loss": loss}
+
+    def predict(self, model: nn.Module, X: torch.Tensor) -> torch.Tensor:
+        """Model outputs for ``X`` (eval mode, no gradients), returned on the CPU."""
+        return predict(model, X, self.device)
+
+
+def _match(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Squeeze a ``(N, 1)`` output to ``(N,)`` when the targets are ``(N,)`` (binary classification)."""
+    if out.ndim == 2 and out.shape[1] == 1 and y.ndim == 1:
+        return out.squeeze(1)
+    return out
+
+
+def _n_correct(out: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tensor:
+    if task == "binary":
+        return ((out > 0) == (y > 0.5)).sum()
+    return (out.argmax(dim=1) == y).sum()
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module, task: str,
+             chunk: int = 8192) -> tuple[float, float | None]:
+    """Mean loss and accuracy (``None`` for regression) of ``model`` on ``(X, y)`` in eval mode."""
+    was_training = model.training
+    model.eval()
+    loss_sum = torch.zeros((), device=X.device)
+    correct = torch.zeros((), device=X.device, dtype=torch.long)
+    for start in range(0, X.shape[0], chunk):
+        xb, yb = X[start:start + chunk], y[start:start + chunk]
+        out = _match(model(xb), yb)
+        loss_sum += loss_fn(out, yb) * xb.shape[0]
+        if task != "regression":
+            correct += _n_correct(out, yb, task)
+    model.train(was_training)
+    n = X.shape[0]
+    return loss_sum.item() / n, (correct.item() / n if task != "regression" else None)
+
+
+@torch.no_grad()
+def predict(model: nn.Module, X: torch.Tensor, device: torch.device | str | None = None) -> torch.Tensor:
+    """Outputs of ``model`` for ``X`` in eval mode, on the CPU."""
+    device = torch.device(device) if device is not None else next(model.parameters()).device
+    was_training = model.training
+    model.eval().to(device)
+    out = model(X.to(device)).cpu()
+    model.train(was_training)
+    return out
+
+
+def lr_find(model: nn.Module, data: Any, *, start_lr: float = 1e-6, end_lr: float = 10.0, steps: int = 100,
+            batch_size: int = 64, optimizer: str = "sgd", device: torch.device | str | None = None,
+            smooth: float = 0.05, stop_factor: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+    """Learning-rate range test (Smith, 2017): raise lr exponentially each mini-batch and record the loss.
+
+    Returns ``(lrs, losses)`` (losses smoothed exponentially). Stops early once the loss exceeds
+    ``stop_factor`` times the best loss seen. The model's weights are restored afterwards.
+    """
+    _check(0 < start_lr < end_lr, f"start_lr and end_lr must satisfy 0 < start_lr < end_lr, got {start_lr}, {end_lr}")
+    _check(isinstance(steps, int) and steps >= 2, f"steps must be an integer >= 2, got {steps!r}")
+    _check(0 <= smooth < 1, f"smooth must be in [0, 1), got {smooth}")
+    trainer = Trainer(lr=start_lr, optimizer=optimizer, batch_size=batch_size, device=device)
+    saved = copy.deepcopy(model.state_dict())
+    model.to(trainer.device).train()
+    X, y = (t.to(trainer.device) for t in data.train)
+    loss_fn, opt = trainer._loss_fn(data.task), trainer._make_optimizer(model)
+    factor = (end_lr / start_lr) ** (1 / (steps - 1))
+    lrs, losses, avg, best = [], [], 0.0, math.inf
+    for step in range(steps):
+        lr = start_lr * factor**step
+        for group in opt.param_groups:
+            group["lr"] = lr
+        idx = torch.randint(0, X.shape[0], (batch_size,), device=X.device)
+        out = _match(model(X[idx]), y[idx])
+        loss = loss_fn(out, y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        value = loss.item()
+        avg = value if step == 0 else smooth * value + (1 - smooth) * avg
+        if not math.isfinite(avg):
+            break
+        lrs.append(lr)
+        losses.append(avg)
+        best = min(best, avg)
+        if avg > stop_factor * best:
+            break
+    model.load_state_dict(saved)
+    return np.array(lrs), np.array(losses)
+
+
+def save_checkpoint(path: str | Path, model: nn.Module, optimizer: torch.optim.Optimizer | None = None,
+                    history: History | None = None) -> Path:
+    """Save model (and optionally optimizer and history) to ``path`` with ``torch.save``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state: dict[str, Any] = {"model": model.state_dict()}
+    if optimizer is not None:
+        state["optimizer"] = optimizer.state_dict()
+    if history is not None:
+        state["history"] = history.to_dict()
+    torch.save(state, path)
+    return path
+
+
+def load_checkpoint(path: str | Path, model: nn.Module, optimizer: torch.optim.Optimizer | None = None,
+                    map_location: str | torch.device | None = "cpu") -> History | None:
+    """Load a checkpoint written by :func:`save_checkpoint` (``weights_only=True``: no arbitrary code runs).
+
+    Restores the model (and optimizer if given) in place and returns the saved History, if any.
+    """
+    state = torch.load(Path(path), map_location=map_location, weights_only=True)
+    model.load_state_dict(state["model"])
+    if optimizer is not None and "optimizer" in state:
+        optimizer.load_state_dict(state["optimizer"])
+    return History.from_dict(state["history"]) if "history" in state else None
