@@ -388,11 +388,11 @@ _PRESETS: dict[str, tuple[type[torch.optim.Optimizer], dict]] = {
 }
 
 
-def _lookup(name: str) -> tuple[type[torch.optim.Optimizer], dict]:
-    key = name.lower()
-    if key not in _PRESETS:
+def _known_name(name: str) -> str:
+    """Return ``name`` in lower case, or raise a ValueError listing the allowed names."""
+    if name.lower() not in _PRESETS:
         raise ValueError(f"optimizer must be one of {sorted(_PRESETS)}, got {name!r}")
-    return _PRESETS[key]
+    return name.lower()
 
 
 def _make_factory(name: str) -> Callable[..., torch.optim.Optimizer]:
@@ -402,23 +402,32 @@ def _make_factory(name: str) -> Callable[..., torch.optim.Optimizer]:
         return cls(params, lr=lr, weight_decay=weight_decay, **{**preset, **kw})
 
     factory.__name__ = factory.__qualname__ = f"make_{name}"
-    factory.__doc__ = f"{cls.__name__}(params, lr=lr, weight_decay=weight_decay, **{preset}) (presets overridable)."
+    factory.__doc__ = f"{cls.__name__}(params, lr, weight_decay, **kw) with presets {preset} (overridable)."
     return factory
 
 
 OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {name: _make_factory(name) for name in _PRESETS}
 
+# Each from-scratch class and its torch.optim twin (same arguments, same trajectory).
+TORCH_TWINS: dict[type[torch.optim.Optimizer], type[torch.optim.Optimizer]] = {
+    SGD: torch.optim.SGD, Adagrad: torch.optim.Adagrad, RMSprop: torch.optim.RMSprop, Adam: torch.optim.Adam,
+    AdamW: torch.optim.AdamW, NAdam: torch.optim.NAdam, Adadelta: torch.optim.Adadelta,
+}
+
 
 def make_optimizer(name_or_factory: str | Callable[..., torch.optim.Optimizer], params, lr: float,
-                   weight_decay: float = 0.0, **kw) -> torch.optim.Optimizer:
+                   weight_decay: float = 0.0, *, from_scratch: bool = True, **kw) -> torch.optim.Optimizer:
     """Build an optimizer from a name in ``OPTIMIZERS``, an ``Optimizer`` subclass, or a factory callable.
 
-    A class or callable is called as ``factory(params, lr=lr, weight_decay=weight_decay, **kw)``.
+    A name gives this module's from-scratch class, or with ``from_scratch=False`` its ``torch.optim`` twin
+    (what the Trainer uses: same maths, faster). A class or callable is called as
+    ``factory(params, lr=lr, weight_decay=weight_decay, **kw)``.
     """
     if isinstance(name_or_factory, str):
-        _lookup(name_or_factory)  # raises a ValueError listing the allowed names
-        factory = OPTIMIZERS[name_or_factory.lower()]
-    elif callable(name_or_factory):
+        cls, preset = _PRESETS[_known_name(name_or_factory)]
+        cls = cls if from_scratch else TORCH_TWINS[cls]
+        return cls(params, lr=lr, weight_decay=weight_decay, **{**preset, **kw})
+    if callable(name_or_factory):
         factory = name_or_factory
     else:
         raise ValueError(f"optimizer must be a name in {sorted(OPTIMIZERS)}, an Optimizer class or a "
@@ -480,7 +489,8 @@ quadratic_bowl = make_valley(1.0)
 ill_conditioned_valley = make_valley(25.0)
 rosenbrock = TestFunction("Rosenbrock", _rosenbrock, start=(-1.5, 2.0), minimum=(1.0, 1.0),
                           xlim=(-2.0, 2.0), ylim=(-1.0, 3.0))
-beale = TestFunction("Beale", _beale, start=(1.0, 1.5), minimum=(3.0, 0.5), xlim=(-4.5, 4.5), ylim=(-4.5, 4.5))
+beale = TestFunction("Beale", _beale, start=(1.0, 1.5), minimum=(3.0, 0.5),
+                     xlim=(-4.5, 4.5), ylim=(-4.5, 4.5))
 
 TEST_FUNCTIONS: dict[str, TestFunction] = {
     "quadratic_bowl": quadratic_bowl,
@@ -512,7 +522,7 @@ def trace(optimizer: str | type | Callable[..., torch.optim.Optimizer], function
     _require(len(start) == 2, "start", "a pair (x, y)", start)
 
     if isinstance(optimizer, str):
-        cls, preset = _lookup(optimizer)
+        cls, preset = _PRESETS[_known_name(optimizer)]
         optimizer_kwargs = {**preset, **optimizer_kwargs}
         optimizer = cls
 

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .device import get_device
+from .optim import OPTIMIZERS, make_optimizer
 
 TASKS = ("classification", "binary", "regression")
 STOP_REASONS = (None, "early_stopping", "diverged", "interrupted")
@@ -30,26 +31,14 @@ LOSSES: dict[str, Callable[[], nn.Module]] = {
     "huber": nn.HuberLoss,
 }
 DEFAULT_LOSS = {"classification": "cross_entropy", "binary": "bce", "regression": "mse"}
-TORCH_OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {
-    "sgd": lambda params, lr, weight_decay, **kw: torch.optim.SGD(params, lr=lr, weight_decay=weight_decay, **kw),
-    "momentum": lambda params, lr, weight_decay, **kw: torch.optim.SGD(
-        params, lr=lr, weight_decay=weight_decay, **{"momentum": 0.9, **kw}),
-    "nesterov": lambda params, lr, weight_decay, **kw: torch.optim.SGD(
-        params, lr=lr, weight_decay=weight_decay, **{"momentum": 0.9, "nesterov": True, **kw}),
-    "adagrad": lambda params, lr, weight_decay, **kw: torch.optim.Adagrad(
-        params, lr=lr, weight_decay=weight_decay, **kw),
-    "rmsprop": lambda params, lr, weight_decay, **kw: torch.optim.RMSprop(
-        params, lr=lr, weight_decay=weight_decay, **kw),
-    "adam": lambda params, lr, weight_decay, **kw: torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, **kw),
-    "adamw": lambda params, lr, weight_decay, **kw: torch.optim.AdamW(
-        params, lr=lr, weight_decay=weight_decay, **kw),
-    "nadam": lambda params, lr, weight_decay, **kw: torch.optim.NAdam(
-        params, lr=lr, weight_decay=weight_decay, **kw),
-    "adadelta": lambda params, lr, weight_decay, **kw: torch.optim.Adadelta(
-        params, lr=lr, weight_decay=weight_decay, **kw),
+SCHEDULER_OPTIONS = {  # the scheduler_kwargs each named scheduler accepts
+    "step": ("step_size", "gamma"),
+    "exponential": ("gamma",),
+    "cosine": ("T_max", "eta_min"),
+    "plateau": ("factor", "patience", "min_lr"),
 }
-SCHEDULERS = ("step", "exponential", "cosine", "plateau")
-DIVERGENCE_FACTOR = 1e4  # a training loss this many times the first epoch's also counts as diverged
+SCHEDULERS = tuple(SCHEDULER_OPTIONS)
+DIVERGENCE_FACTOR = 1e4  # a training loss this many times the untrained model's also counts as diverged
 
 Callback = Callable[["History"], Any]
 
@@ -176,14 +165,17 @@ class Trainer:
         for name, value in (("weight_decay", weight_decay), ("l1", l1), ("l2", l2), ("min_delta", min_delta)):
             _check(isinstance(value, (int, float)) and value >= 0, f"{name} must be >= 0, got {value!r}")
         if isinstance(optimizer, str):
-            _check(optimizer in TORCH_OPTIMIZERS,
-                   f"optimizer must be one of {sorted(TORCH_OPTIMIZERS)} or an optimizer class, got {optimizer!r}")
+            _check(optimizer in OPTIMIZERS,
+                   f"optimizer must be one of {sorted(OPTIMIZERS)} or an optimizer class, got {optimizer!r}")
         else:
             _check(callable(optimizer), f"optimizer must be a name or a callable, got {optimizer!r}")
         if isinstance(loss, str):
             _check(loss in LOSSES, f"loss must be one of {sorted(LOSSES)} or a module, got {loss!r}")
         if isinstance(scheduler, str):
             _check(scheduler in SCHEDULERS, f"scheduler must be one of {SCHEDULERS} or None, got {scheduler!r}")
+            unknown = set(scheduler_kwargs or {}) - set(SCHEDULER_OPTIONS[scheduler])
+            _check(not unknown, f"scheduler_kwargs for {scheduler!r} may only contain "
+                                f"{SCHEDULER_OPTIONS[scheduler]}, got {sorted(unknown)}")
         _check(isinstance(warmup_epochs, int) and 0 <= warmup_epochs < epochs,
                f"warmup_epochs must be an integer in [0, epochs), got {warmup_epochs!r}")
         _check(clip_grad is None or clip_grad > 0, f"clip_grad must be > 0 or None, got {clip_grad!r}")
@@ -215,6 +207,7 @@ class Trainer:
         history.device = str(self.device)
         best = (math.inf, None)  # (val_loss, state_dict copy) for early stopping
         waited = 0
+        reference = evaluate(model, X_val, y_val, loss_fn, task)[0]  # the untrained model's loss
         bar = self._progress_bar(epochs)
         try:
             for epoch in range(1, epochs + 1):
@@ -230,25 +223,29 @@ class Trainer:
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix(loss=f"{train_loss:.4f}", val_loss=f"{val_loss:.4f}")
-                if self._diverged(history):
+                if self._diverged(train_loss, val_loss, reference):
                     history.stopped = "diverged"
                     history.message = (f"Training diverged at epoch {epoch}: the training loss became "
                                        f"{train_loss:.4g}. Try a smaller learning rate (lr={self.lr:g}).")
-                    break
-                if val_loss < best[0] - self.min_delta:
-                    best = (val_loss, self._snapshot(model)) if self.early_stopping else (val_loss, None)
-                    history.best_epoch, waited = epoch, 0
                 else:
-                    waited += 1
-                self._step_scheduler(scheduler, epoch, val_loss)
-                if any(callback(history) is True for callback in self.callbacks):
+                    if val_loss < best[0] - self.min_delta:
+                        best = (val_loss, self._snapshot(model) if self.early_stopping else None)
+                        history.best_epoch, waited = epoch, 0
+                    else:
+                        waited += 1
+                    self._step_scheduler(scheduler, epoch, val_loss)
+                    if self.early_stopping and waited >= self.early_stopping:
+                        history.stopped = "early_stopping"
+                        history.message = (f"Early stopping after epoch {epoch}: no improvement in val_loss "
+                                           f"for {waited} epochs; restored the weights of epoch "
+                                           f"{history.best_epoch}.")
+                # callbacks see every epoch, including the one that ends the run (history.stopped is set)
+                wants_stop = [callback(history) is True for callback in self.callbacks]
+                if history.stopped:
+                    break
+                if any(wants_stop):
                     history.stopped = "interrupted"
                     history.message = f"Stopped by a callback after epoch {epoch}."
-                    break
-                if self.early_stopping and waited >= self.early_stopping:
-                    history.stopped = "early_stopping"
-                    history.message = (f"Early stopping after epoch {epoch}: no improvement in val_loss for "
-                                       f"{waited} epochs; restored the weights of epoch {history.best_epoch}.")
                     break
         except KeyboardInterrupt:
             history.stopped = "interrupted"
@@ -305,8 +302,8 @@ class Trainer:
         return LOSSES[self.loss or DEFAULT_LOSS[task]]()
 
     def _make_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
-        factory = TORCH_OPTIMIZERS[self.optimizer] if isinstance(self.optimizer, str) else self.optimizer
-        return factory(model.parameters(), lr=self.lr, weight_decay=self.weight_decay, **self.optimizer_kwargs)
+        return make_optimizer(self.optimizer, model.parameters(), self.lr, self.weight_decay, from_scratch=False,
+                              **self.optimizer_kwargs)
 
     def _make_scheduler(self, optimizer: torch.optim.Optimizer, epochs: int) -> Any:
         kw = self.scheduler_kwargs
@@ -333,18 +330,19 @@ class Trainer:
         return optimizer.param_groups[0]["lr"]
 
     def _step_scheduler(self, scheduler: Any, epoch: int, val_loss: float) -> None:
-        if scheduler is None or epoch < self.warmup_epochs:
-            return
+        if scheduler is None or epoch <= self.warmup_epochs:
+            return  # the schedule starts after warm-up, from the full learning rate
         if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
             scheduler.step(val_loss)
         else:
             scheduler.step()
 
     @staticmethod
-    def _diverged(history: History) -> bool:
-        losses = history["train_loss"]
-        return not math.isfinite(losses[-1]) or not math.isfinite(history["val_loss"][-1]) or (
-            losses[-1] > DIVERGENCE_FACTOR * max(losses[0], 1e-3))
+    def _diverged(train_loss: float, val_loss: float, reference: float) -> bool:
+        """Non-finite losses, or a training loss far above the untrained model's, mean the run diverged."""
+        if not (math.isfinite(train_loss) and math.isfinite(val_loss)):
+            return True
+        return train_loss > DIVERGENCE_FACTOR * max(reference, 1e-3) if math.isfinite(reference) else False
 
     @staticmethod
     def _snapshot(model: nn.Module) -> dict[str, torch.Tensor]:

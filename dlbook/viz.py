@@ -124,7 +124,7 @@ def plot_history(history: History, metrics: Sequence[str] | str = ("loss", "acc"
     if not present:
         raise ValueError(f"metrics must name recorded metrics such as 'loss' or 'acc', got {metrics}; "
                          f"the history has {history.keys()}")
-    fig, axs = _get_axes(axes, len(present))
+    fig, axs = _get_axes(axes, len(present), panel=(5.0, 3.4))
     epochs = history["epoch"]
     best = _best_epoch(history)
     for ax, metric in zip(axs, present, strict=True):
@@ -147,7 +147,7 @@ def plot_history(history: History, metrics: Sequence[str] | str = ("loss", "acc"
         ax.set_ylabel(METRIC_NAMES.get(metric, metric))
         _integer_epochs(ax)
         ax.legend(fontsize=8)
-    fig.suptitle(title if title is not None else history.label)
+    fig.suptitle(title if title is not None else history.label, fontsize="medium")
     return fig
 
 
@@ -162,6 +162,15 @@ def _metric_keys(histories: Sequence[History], metric: str) -> list[str]:
                      f"got {metric!r}; the first history has {histories[0].keys()}")
 
 
+def _distinct_labels(histories: Sequence[History]) -> list[str]:
+    """Each run's ``history.label`` without the settings that all runs share (``lr=0.1`` instead of
+    ``optimizer=sgd lr=0.1 batch_size=64 ...``); the full label when nothing differs."""
+    parts = [h.label.split(" ") for h in histories]
+    shared = set.intersection(*map(set, parts)) if len(parts) > 1 else set()
+    return [" ".join(p for p in run if p not in shared) or h.label
+            for run, h in zip(parts, histories, strict=True)]
+
+
 def plot_histories(histories: Sequence[History], metric: str | Sequence[str] = "val_loss",
                    labels: Sequence[str] | None = None, ax: Axes | Sequence[Axes] | None = None,
                    title: str | None = None) -> Figure:
@@ -169,12 +178,13 @@ def plot_histories(histories: Sequence[History], metric: str | Sequence[str] = "
 
     ``metric`` is a key such as ``"val_loss"`` or ``"train_acc"``; a bare name (``"loss"``) draws training
     (solid) and validation (dashed) curves. A list of metrics gives one panel each. Labels default to each
-    run's ``history.label``; runs that diverged end with a red ×.
+    run's ``history.label``, keeping only the settings that differ between the runs. Runs that diverged end
+    with a red × (and loss panels then use a log scale).
     """
     histories = list(histories)
     if not histories:
         raise ValueError("histories must hold at least one History")
-    labels = [h.label for h in histories] if labels is None else list(labels)
+    labels = _distinct_labels(histories) if labels is None else list(labels)
     if len(labels) != len(histories):
         raise ValueError(f"labels must have one entry per history ({len(histories)}), got {len(labels)}")
     metrics = [metric] if isinstance(metric, str) else list(metric)
@@ -192,13 +202,15 @@ def plot_histories(histories: Sequence[History], metric: str | Sequence[str] = "
                     _mark_diverged(a, history["epoch"], history[key],
                                    label=None if diverged_labelled else "diverged")
                     diverged_labelled = True
+        if "loss" in name and any(h.stopped == "diverged" for h in histories):
+            a.set_yscale("log")
         handles, _ = a.get_legend_handles_labels()
         a.legend(handles=handles + (_style_legend_handles() if len(keys) == 2 else []), fontsize=8)
-        a.set_title(name)
-        a.set_ylabel(name)
+        a.set_title(METRIC_NAMES.get(name, name))
+        a.set_ylabel(METRIC_NAMES.get(name, name))
         _integer_epochs(a)
     if title is not None:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize="medium")
     return fig
 
 
@@ -367,7 +379,7 @@ def plot_lr_finder(lrs: Sequence[float] | np.ndarray, losses: Sequence[float] | 
         i = int(np.argmin(np.abs(lrs - best)))
         ax.axvline(best, color=DIVERGED_COLOR, linestyle=":", linewidth=1)
         ax.scatter([best], [losses[i]], color=DIVERGED_COLOR, zorder=5,
-                   label=f"steepest descent: lr ≈ {best:.1e}")
+                   label=f"steepest descent: lr ≈ {best:.2g}")
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("training loss")
     ax.set_title(title if title is not None else "learning-rate range test")
@@ -407,8 +419,10 @@ def plot_decision_boundary(model: nn.Module, X: Any, y: Any, ax: Axes | None = N
     out = predict(model, grid, device)
     labels = np.unique(y).astype(int)
     if out.ndim == 1 or out.shape[1] == 1:
+        if not set(labels.tolist()) <= {0, 1}:
+            raise ValueError(f"y must hold 0/1 labels for a model with one output, got {labels.tolist()}")
         prob = torch.sigmoid(out.reshape(-1)).numpy().reshape(xx.shape)
-        regions = ax.contourf(xx, yy, prob, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
+        regions = ax.contourf(xx, yy, prob, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.45)
         ax.contour(xx, yy, prob, levels=[0.5], colors="black", linewidths=1.5)
         fig.colorbar(regions, ax=ax, label="P(class 1)")
         colors = {0: plt.get_cmap("RdBu_r")(0.1), 1: plt.get_cmap("RdBu_r")(0.9)}
@@ -506,10 +520,10 @@ def plot_loss_surface(function: Any, traces: dict[str, Any] | None = None, ax: A
         zz = zz - zz.min()
         floor = max(zz[zz > 0].min(), zz.max() * 1e-8)
         filled = ax.contourf(xx, yy, np.maximum(zz, floor), levels=np.geomspace(floor, zz.max(), levels),
-                             norm=LogNorm(), cmap="viridis", alpha=0.35)
+                             norm=LogNorm(), cmap="viridis", alpha=0.45)
     else:
-        filled = ax.contourf(xx, yy, zz, levels=levels, cmap="viridis", alpha=0.35)
-    ax.contour(filled, colors="white", linewidths=0.4, alpha=0.8)
+        filled = ax.contourf(xx, yy, zz, levels=levels, cmap="viridis", alpha=0.45)
+    ax.contour(filled, colors="black", linewidths=0.3, alpha=0.35)
     for i, (name, path) in enumerate((traces or {}).items()):
         path = _numpy(path)
         if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:

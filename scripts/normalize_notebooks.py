@@ -192,7 +192,7 @@ def notebook_paths(book_dir: Path = BOOK_DIR) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, help="notebooks (default: every book/**/*.ipynb)")
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a notebook needs work")
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if any needs work")
     parser.add_argument("--config", type=Path, default=CONFIG, help="the _config.yml holding repository.url")
     args = parser.parse_args(argv)
 

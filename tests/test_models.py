@@ -38,8 +38,9 @@ def test_hidden_activations_one_per_block():
     assert [o.shape for o in outs] == [(3, 16), (3, 4)]
 
 
-@pytest.mark.parametrize("scheme,expected_std", [("xavier", (2 / (512 + 512)) ** 0.5 * 3**0.5 / 3**0.5),
-                                                 ("he", (2 / 512) ** 0.5)])
+# Glorot uniform: U(-a, a) with a = sqrt(6 / (fan_in + fan_out)), so std = a / sqrt(3) = sqrt(2 / (fan_in + fan_out)).
+# He normal (fan_in mode, ReLU gain sqrt(2)): std = sqrt(2 / fan_in).
+@pytest.mark.parametrize("scheme,expected_std", [("xavier", (2 / (512 + 512)) ** 0.5), ("he", (2 / 512) ** 0.5)])
 def test_init_schemes_set_the_documented_scale(scheme, expected_std):
     set_seed(0)
     model = init_weights(MLP(512, [512], 512), scheme)
@@ -98,7 +99,8 @@ def test_positional_encoding_makes_order_matter():
 @pytest.mark.parametrize("factory,name", [
     (lambda: MLP(8, [16], 2, dropout=1.0), "dropout"), (lambda: MLP(8, [16], 2, activation="swoosh"), "activation"),
     (lambda: MLP(0, [16], 2), "in_features"), (lambda: SequenceModel("tcn"), "kind"),
-    (lambda: TinyTransformer(d_model=10, n_heads=3), "d_model"), (lambda: init_weights(MLP(2, [2], 1), "lecun"), "init"),
+    (lambda: TinyTransformer(d_model=10, n_heads=3), "d_model"),
+    (lambda: init_weights(MLP(2, [2], 1), "lecun"), "init"),
 ])
 def test_bad_arguments_raise_value_error(factory, name):
     with pytest.raises(ValueError, match=name):

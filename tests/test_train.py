@@ -96,9 +96,9 @@ def test_schedulers_change_lr_as_documented(scheduler, kwargs, expected):
 
 def test_cosine_schedule_and_linear_warmup():
     _, h = fit(lr=0.1, epochs=10, scheduler="cosine", warmup_epochs=2)
-    assert h["lr"][:2] == pytest.approx([0.05, 0.1])
-    assert h["lr"][2] < 0.1 and all(a >= b for a, b in zip(h["lr"][1:], h["lr"][2:]))
-    assert h["lr"][-1] < 0.01
+    assert h["lr"][:3] == pytest.approx([0.05, 0.1, 0.1])  # ramp, then the cosine starts from the full rate
+    assert h["lr"][3] < 0.1 and all(a >= b for a, b in zip(h["lr"][2:], h["lr"][3:]))
+    assert 0 < h["lr"][-1] < 0.01
 
 
 def test_plateau_scheduler_reduces_lr_when_val_loss_stalls():
@@ -126,6 +126,23 @@ def test_gradient_clipping_bounds_the_update():
             unclipped = step
         else:
             assert step.item() == pytest.approx(1e-3, rel=1e-3) and unclipped > 10 * step
+
+
+def test_divergence_in_the_first_epoch_is_caught():
+    # lr so large that the first epoch's loss explodes even if later epochs would settle at a bad plateau
+    _, h = fit(lr=1e4, optimizer="sgd", epochs=5)
+    assert h.stopped == "diverged" and len(h) == 1
+
+
+def test_callbacks_see_the_epoch_that_ends_the_run():
+    seen = []
+    _, h = fit(lr=1e6, optimizer="sgd", epochs=20, callbacks=[lambda hist: seen.append(hist.stopped)])
+    assert h.stopped == "diverged" and seen[-1] == "diverged" and len(seen) == len(h)
+
+
+def test_unknown_scheduler_options_are_rejected():
+    with pytest.raises(ValueError, match="scheduler_kwargs"):
+        Trainer(scheduler="step", scheduler_kwargs={"step_sise": 3})
 
 
 def test_callbacks_see_each_epoch_and_can_stop():

@@ -95,14 +95,16 @@ def test_plot_history_marks_divergence_in_red_and_early_stopping_restore():
 
 
 def test_plot_histories_one_line_per_run_per_metric_and_red_cross_for_diverged_runs():
-    good = make_history([1.0, 0.5, 0.3], [1.1, 0.6, 0.4], lr=0.01)
-    slow = make_history([1.0, 0.9, 0.8], [1.0, 0.95, 0.9], lr=0.001)
-    bad = make_history([1.0, 50.0], [1.0, 80.0], stopped="diverged", lr=10.0)
+    good = make_history([1.0, 0.5, 0.3], [1.1, 0.6, 0.4], optimizer="sgd", lr=0.01)
+    slow = make_history([1.0, 0.9, 0.8], [1.0, 0.95, 0.9], optimizer="sgd", lr=0.001)
+    bad = make_history([1.0, 50.0], [1.0, 80.0], stopped="diverged", optimizer="sgd", lr=10.0)
     fig = viz.plot_histories([good, slow, bad])
     (ax,) = fig.axes
     assert len(ax.lines) == 3
     assert [line.get_color() for line in ax.lines] == ["C0", "C1", "C2"]
+    # labels keep only the setting that differs (all runs used sgd)
     assert [t.get_text() for t in ax.get_legend().get_texts()][:3] == ["lr=0.01", "lr=0.001", "lr=10"]
+    assert ax.get_yscale() == "log"  # a diverged run would flatten the others on a linear scale
     (cross,) = red_markers(ax)
     assert cross.get_offsets()[0].tolist() == [2, 80.0]
 

@@ -1,0 +1,226 @@
+"""The live TrainingPanel (driven headless, as its buttons would) and the static explorables."""
+
+import json
+import re
+
+import ipywidgets as w
+import pytest
+
+from dlbook import data as datasets
+from dlbook.widgets import Explorable, TrainingPanel, explore, train_run
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return datasets.digits()
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return datasets.moons()
+
+
+def same_curves(a, b):
+    keys = [k for k in a.keys() if k != "time"]
+    return keys == [k for k in b.keys() if k != "time"] and all(a[k] == b[k] for k in keys)
+
+
+# ----------------------------------------------------------------------------- train_run (no widgets)
+
+def test_same_settings_give_identical_runs_and_lr_changes_them(digits):
+    settings = {"optimizer": "adam", "batch_size": 64, "epochs": 3, "device": "cpu"}
+    first = train_run(digits, lr=1e-3, **settings)
+    second = train_run(digits, lr=1e-3, **settings)
+    other = train_run(digits, lr=1e-2, **settings)
+    assert same_curves(first, second)
+    assert not same_curves(first, other)
+    assert first.params["lr"] == 1e-3 and first.params["seed"] == 0
+
+
+def test_train_run_rejects_bad_settings(digits):
+    base = {"lr": 1e-3, "optimizer": "adam", "batch_size": 64, "epochs": 1}
+    with pytest.raises(ValueError, match=r"dropout.*\[0, 1\)"):
+        train_run(digits, **{**base, "dropout": 1.0})
+    with pytest.raises(ValueError, match="batch_size"):
+        train_run(digits, **{**base, "batch_size": 0})
+    with pytest.raises(ValueError, match="optimizer"):
+        train_run(digits, **{**base, "optimizer": "lion"})
+    with pytest.raises(ValueError, match="widht"):
+        train_run(digits, **base, widht=32)
+
+
+# ----------------------------------------------------------------------------- the panel
+
+def test_panel_has_the_default_controls_and_trains_with_their_values(digits):
+    panel = TrainingPanel(digits, epochs=3)
+    assert list(panel.controls) == ["lr", "optimizer", "batch_size", "epochs", "dropout", "weight_decay"]
+    assert isinstance(panel.controls["lr"], w.FloatLogSlider)
+    assert isinstance(panel.controls["optimizer"], w.Dropdown)
+    assert isinstance(panel.controls["batch_size"], w.SelectionSlider)
+    assert isinstance(panel.controls["epochs"], w.IntSlider)
+    assert panel.settings()["batch_size"] == 64
+
+    panel.controls["lr"].value = 0.01
+    first = panel.train()
+    assert first.params["lr"] == panel.controls["lr"].value == 0.01
+    assert len(first) == 3 and panel.runs == [first]
+    image_after_first = panel.image.value
+
+    panel.controls["dropout"].value = 0.2
+    second = panel.train()
+    assert panel.runs == [first, second]
+    assert second.params["dropout"] == 0.2
+    assert panel.image.value != image_after_first
+    assert "Run 2" in panel.status.value and "finished" in panel.status.value
+
+    panel.clear()
+    assert panel.runs == []
+    assert "No runs yet" in panel.status.value
+
+
+def test_panel_keyword_overrides_and_max_runs(digits):
+    panel = TrainingPanel(digits, epochs=1, max_runs=2)
+    histories = [panel.train(lr=lr) for lr in (1e-3, 3e-3, 1e-2)]
+    assert [h.params["lr"] for h in panel.runs] == [3e-3, 1e-2]
+    assert panel.runs == histories[1:]
+    assert panel.controls["lr"].value == 1e-3  # overrides do not move the sliders
+
+
+def test_extra_controls_reach_the_model_and_the_trainer(digits):
+    panel = TrainingPanel(digits, epochs=2, extra_controls={
+        "width": (8, 256), "depth": (1, 6), "activation": ["relu", "tanh"], "batchnorm": False,
+        "scheduler": [None, "step", "cosine"]}, controls=["lr", "width", "depth", "activation", "scheduler"])
+    assert isinstance(panel.controls["width"], w.IntSlider) and panel.controls["width"].value == 64
+    assert isinstance(panel.controls["batchnorm"], w.Checkbox)
+    assert panel.controls["scheduler"].value is None
+    panel.controls["width"].value = 16
+    panel.controls["depth"].value = 2
+    panel.controls["activation"].value = "tanh"
+    panel.controls["scheduler"].value = "cosine"
+    history = panel.train()
+    assert [block.linear.out_features for block in panel.model.blocks] == [16, 16]
+    assert history.params["width"] == 16 and history.params["activation"] == "tanh"
+    assert history.params["scheduler"] == "cosine"
+    assert history["lr"][-1] < history["lr"][0]  # the cosine schedule lowered the learning rate
+    with pytest.raises(ValueError, match="controls"):
+        TrainingPanel(digits, controls=["lr", "momentum"])
+
+
+def test_divergence_is_reported_in_red_without_a_traceback(digits):
+    panel = TrainingPanel(digits, optimizer="momentum", lr=1.0, epochs=10)
+    history = panel.train()
+    assert history.stopped == "diverged"
+    assert len(history) < 10
+    assert history.message and history.message in panel.status.value
+    assert "#b00020" in panel.status.value  # the red box
+    assert "Traceback" not in panel.status.value
+    loss_axis = panel.figure.axes[0]
+    assert loss_axis.collections, "the diverged curve should end with a red marker"
+
+
+def test_stop_button_interrupts_a_background_run_and_a_second_click_is_refused(digits):
+    panel = TrainingPanel(digits, epochs=30)
+    seen = {}
+
+    def after_epoch(history):
+        if len(history) == 1:
+            panel.buttons["train"].click()  # a second click while the first run is active
+            seen["status"] = panel.status.value
+            seen["stop_enabled"] = not panel.buttons["stop"].disabled
+            seen["train_disabled"] = panel.buttons["train"].disabled
+            with pytest.raises(RuntimeError, match="already in progress"):
+                panel.train()
+            panel.stop()
+
+    thread = panel._start_in_thread(callbacks=[after_epoch])
+    assert thread is not None
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert "already in progress" in seen["status"]
+    assert seen["stop_enabled"] and seen["train_disabled"]
+    assert len(panel.runs) == 1
+    history = panel.runs[0]
+    assert history.stopped == "interrupted"
+    assert len(history) == 1 < 30
+    assert "stopped" in panel.status.value
+    assert not panel.running and not panel.buttons["train"].disabled and panel.buttons["stop"].disabled
+
+
+def test_errors_in_a_background_run_show_in_the_status(digits):
+    panel = TrainingPanel(digits, epochs=2)
+    thread = panel._start_in_thread(batch_size=0)
+    thread.join(timeout=60)
+    assert "batch_size" in panel.status.value and "#b00020" in panel.status.value
+    assert panel.runs == [] and not panel.running
+    assert panel.train(epochs=1).stopped is None  # the panel still works afterwards
+
+
+def test_two_dimensional_data_gets_a_live_decision_boundary(moons):
+    panel = TrainingPanel(moons, epochs=3, lr=0.01)
+    assert len(panel.figure.axes) == 3
+    history = panel.train()
+    assert "train_acc" in history
+    titles = [ax.get_title() for ax in panel.figure.axes]
+    assert any("decision boundary, epoch 3" in title for title in titles)
+
+
+def test_mimebundle_has_the_widget_view_and_a_static_snapshot(digits):
+    panel = TrainingPanel(digits, epochs=2)
+    panel.train()
+    bundle = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    snapshot = bundle["text/html"]
+    assert 'class="dlbook-panel-snapshot"' in snapshot
+    assert '<img src="data:image/png;base64,' in snapshot
+    assert "This is a snapshot" in snapshot and "make lab" in snapshot
+    assert panel.runs[0].label in snapshot
+
+
+# ----------------------------------------------------------------------------- explorables
+
+def embedded_json(page):
+    match = re.search(r'<script type="application/json" id="([\w-]+)-data">(.*?)</script>', page, re.S)
+    return match.group(1), json.loads(match.group(2))
+
+
+def test_explore_trains_every_combination_and_embeds_them(digits):
+    grid = {"lr": [0.01, 1.0], "batch_size": [32, 64]}
+    result = explore(digits, grid=grid, epochs=3, optimizer="momentum", depth=3, device="cpu")
+    assert isinstance(result, Explorable) and len(result.runs) == 4
+    frame = result.to_frame()
+    assert len(frame) == 4 and {"lr", "batch_size", "val_loss", "val_acc", "stopped"} <= set(frame.columns)
+    pairs = sorted(zip(frame["lr"], frame["batch_size"], strict=True))
+    assert pairs == [(0.01, 32), (0.01, 64), (1.0, 32), (1.0, 64)]
+
+    page = result._repr_html_()
+    uid, payload = embedded_json(page)
+    assert len(payload["runs"]) == 4
+    for (settings, history), run in zip(result.runs, payload["runs"], strict=True):
+        assert run["settings"] == settings
+        assert run["stopped"] == history.stopped
+        finite = [v for v in history["val_loss"] if v == v and abs(v) != float("inf")]
+        assert [v for v in run["val_loss"] if v is not None] == finite
+    assert any(run["stopped"] == "diverged" for run in payload["runs"]), "lr=1.0 with momentum should diverge"
+    healthy = next(run for run in payload["runs"] if run["stopped"] is None)
+    settings, history = next((s, h) for s, h in result.runs if h.stopped is None)
+    assert healthy["val_loss"][-1] == history.final("val_loss")
+
+    assert page.count("data-param=") == 2
+    assert 'data-param="lr"' in page and 'data-param="batch_size"' in page
+    assert not re.search(r"<script[^>]*\bsrc\s*=", page)  # nothing loaded: no CDN, no require.js
+    assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page)
+    assert page.count(f'id="{uid}') >= 4  # root, charts, info, data, controls all use the same prefix
+
+    other_uid, _ = embedded_json(result._repr_html_())
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    other_ids = set(re.findall(r'id="([^"]+)"', result._repr_html_()))
+    assert uid != other_uid and not ids & other_ids
+
+
+def test_explore_rejects_a_bad_grid(digits):
+    with pytest.raises(ValueError, match="grid"):
+        explore(digits, grid={})
+    with pytest.raises(ValueError, match="grid"):
+        explore(digits, grid={"lr": []})
+    with pytest.raises(ValueError, match="repeat"):
+        explore(digits, grid={"lr": [0.1, 0.1]})
