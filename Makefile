@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILD := _build
+# The book trains small models: one intra-op thread is fastest for them, and it avoids the large slow-down that
+# PyTorch's thread pool suffers when the CPU is shared with other work. Applies to every target (book, lab, test).
+export OMP_NUM_THREADS ?= 1
 
 .PHONY: book test unit notebooks site browser lint lab normalize benchmark clean help
 

@@ -4,12 +4,7 @@
 ``data``, ``models``, ``optim``, ``train``, ``viz`` and ``widgets``.
 """
 
-from . import book, data, models, optim, train, viz
-
-try:  # TEMPORARY while widgets.py is being written; the lead removes this guard
-    from . import widgets
-except ImportError:
-    pass
+from . import book, data, models, optim, train, viz, widgets
 from .device import describe_device, get_device, set_seed
 from .train import History, Trainer
 

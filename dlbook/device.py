@@ -59,4 +59,5 @@ def describe_device(device: torch.device | str | None = None) -> str:
     if device.type == "mps":
         return f"mps: Apple GPU ({platform.machine()}), torch {torch.__version__}"
     threads = torch.get_num_threads()
-    return f"cpu: {platform.processor() or platform.machine()} ({threads} threads), torch {torch.__version__}"
+    plural = "thread" if threads == 1 else "threads"
+    return f"cpu: {platform.processor() or platform.machine()} ({threads} {plural}), torch {torch.__version__}"

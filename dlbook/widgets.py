@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import html
+import inspect
 import io
 import itertools
 import json
@@ -54,7 +55,6 @@ __all__ = [
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "nadam")
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512)
 WEIGHT_DECAYS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
-MODEL_DEFAULTS = {"width": 64, "depth": 1, "activation": "relu", "batchnorm": False}
 MODEL_SETTINGS = ("dropout", "width", "depth", "activation", "batchnorm", "layernorm", "residual", "init")
 # Settings that go to the Trainer rather than to the model factory (besides lr, optimizer, batch_size, epochs,
 # weight_decay, which every run has).
@@ -62,7 +62,8 @@ TRAINER_EXTRAS = ("scheduler", "scheduler_kwargs", "warmup_epochs", "clip_grad",
                   "loss", "optimizer_kwargs")
 # 3 × 3 × 2 = 18 runs: a digits MLP trains 15 epochs in a fraction of a second, so the grid takes seconds.
 DEFAULT_GRID = {"lr": [1e-3, 1e-2, 1e-1], "dropout": [0.0, 0.2, 0.5], "batch_size": [32, 128]}
-REDRAW_INTERVAL = 0.2  # seconds: the panel redraws at most ~5 times a second (and always at the end)
+REDRAW_INTERVAL = 0.2  # seconds: the panel redraws at most ~5 times a second (and always at the end) ...
+REDRAW_SHARE = 0.25  # ... and, on a slow or busy machine, spends at most about a quarter of the time drawing
 SNAPSHOT_NOTE = ("This is a snapshot. Live training needs a running Python kernel: open this chapter in "
                  "Colab or Binder with the rocket button at the top of the page, or run it locally "
                  "(<code>make lab</code>).")
@@ -84,6 +85,22 @@ def _resolve_data(data: DataSplits | Callable[[], DataSplits] | None) -> DataSpl
         raise ValueError(f"data must be a DataSplits (e.g. dlbook.data.digits()) or a function returning "
                          f"one, got {data!r}")
     return data
+
+
+def _is_plain(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+def _plain_setting(value: Any) -> Any:
+    """A setting as it is stored in ``History.params``: numbers, strings and None as they are, a function or
+    class by its name, anything else (a loss module …) by a short repr or its type's name."""
+    if _is_plain(value):
+        return value
+    name = getattr(value, "__name__", None)
+    if name:
+        return name
+    text = repr(value)
+    return text if len(text) <= 40 and "\n" not in text else type(value).__name__
 
 
 def default_model(data: DataSplits, *, dropout: float = 0.0, width: int = 64, depth: int = 1,
@@ -122,7 +139,7 @@ def train_run(data: DataSplits | Callable[[], DataSplits] | None, model_factory:
     others to the model factory (``width``, ``depth``, ``activation``, ``batchnorm`` …). The seed is set right
     before the model is built, so the same settings give the same run (bit-identical on the CPU).
     ``on_model`` is called with the new model before training starts (the panel keeps it to draw the live
-    decision boundary). The run's History also records the model settings and the seed in ``params``.
+    decision boundary). The run's History also records the extra settings and the seed in ``params``.
     """
     data = _resolve_data(data)
     if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or not 0.0 <= dropout < 1.0:
@@ -140,7 +157,7 @@ def train_run(data: DataSplits | Callable[[], DataSplits] | None, model_factory:
     if on_model is not None:
         on_model(model)
     history = trainer.fit(model, data)
-    history.params.update({k: v for k, v in model_extras.items() if isinstance(v, (bool, int, float, str))})
+    history.params.update({k: _plain_setting(v) for k, v in extras.items()})
     history.params["seed"] = seed
     return history
 
@@ -184,8 +201,8 @@ class TrainingPanel:
         self.seed, self.max_runs = seed, max_runs
         self.device = get_device(None if device is None else str(device))
         self.device_name = describe_device(self.device)
-        self.title = title if title is not None else f"Training {'an MLP' if model is None else 'a model'} " \
-                                                     f"on {self.data.name}"
+        what = "an MLP" if model is None else "a model"
+        self.title = title if title is not None else f"Training {what} on {self.data.name}"
         self.runs: list[History] = []
         self.current: History | None = None  # the History of the run in progress, if any
         self.model: nn.Module | None = None  # the model of the current or latest run
@@ -195,14 +212,15 @@ class TrainingPanel:
         self._thread: threading.Thread | None = None
         self._notice = ""
         self._active = False  # True from the start of a run until its History is stored
-        self._last_draw = 0.0
+        self._next_draw = 0.0  # perf_counter time before which _redraw() skips (unless forced)
         self._run_started = 0.0
         self._run_seconds = 0.0  # wall-clock time of the latest run, drawing included
         self._n_runs = 0  # runs finished since the last Clear (the oldest may have been dropped)
 
         self.controls = _standard_controls(lr, optimizer, batch_size, epochs, dropout, weight_decay)
+        defaults = _setting_defaults(model)
         for name, spec in (extra_controls or {}).items():
-            self.controls[name] = _extra_control(name, spec)
+            self.controls[name] = _extra_control(name, spec, defaults.get(name))
         shown = list(self.controls) if controls is None else list(controls)
         unknown = [name for name in shown if name not in self.controls]
         if unknown:
@@ -276,7 +294,7 @@ class TrainingPanel:
         settings = {**self.settings(), **overrides}
         self._set_running(True)
         self._active, self._notice = True, ""
-        self._run_started, self._last_draw = time.perf_counter(), 0.0
+        self._run_started, self._next_draw = time.perf_counter(), 0.0
         try:
             history = train_run(self.data, self.model_factory, seed=self.seed, device=self.device,
                                 callbacks=[*callbacks, self._after_epoch], on_model=self._keep_model,
@@ -287,6 +305,9 @@ class TrainingPanel:
         finally:
             self.current, self._active = None, False
             self._set_running(False)
+        for name, control in self.controls.items():  # a drop-down value with no readable name: use its label
+            if name not in overrides and isinstance(control, w.Dropdown) and not _is_plain(control.value):
+                history.params[name] = control.label
         self._run_seconds = time.perf_counter() - self._run_started
         self._n_runs += 1
         self.runs.append(history)
@@ -325,7 +346,7 @@ class TrainingPanel:
                            ) -> None:
         try:
             self._run(overrides, callbacks)
-        except Exception:  # noqa: BLE001 - already shown in the status line; a thread's traceback would be lost
+        except Exception:  # already shown in red in the status line (a thread's traceback would be lost)
             pass
         finally:
             self._busy.release()
@@ -341,9 +362,10 @@ class TrainingPanel:
         return (3.3 * n_axes, 2.9)
 
     def _redraw(self, force: bool = False) -> None:
-        """Render the plot to PNG and refresh the status (at most every REDRAW_INTERVAL s unless forced)."""
-        now = time.perf_counter()
-        if not force and now - self._last_draw < REDRAW_INTERVAL:
+        """Render the plot to PNG and refresh the status, unless the last redraw was too recent (see
+        REDRAW_INTERVAL and REDRAW_SHARE) and ``force`` is False."""
+        start = time.perf_counter()
+        if not force and start < self._next_draw:
             return
         with self._draw_lock:
             histories = self.runs + ([self.current] if self.current is not None else [])
@@ -351,7 +373,8 @@ class TrainingPanel:
             _draw_panel(self.figure, histories, self.data, self.model, self.device, first)
             self.image.value = _png(self.figure)
             self.status.value = self._status_html()
-        self._last_draw = time.perf_counter()
+        cost = time.perf_counter() - start
+        self._next_draw = start + max(REDRAW_INTERVAL, cost / REDRAW_SHARE)
 
     def _status_html(self) -> str:
         running = self._active
@@ -361,18 +384,22 @@ class TrainingPanel:
         return _status_html(history, number, running, self.device_name, elapsed, self._notice)
 
     # ---------------------------------------------------------------- display
+    def __repr__(self) -> str:
+        return f"TrainingPanel({self.data.name!r}, {len(self.runs)} runs kept, settings={self.settings()})"
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         """The live widget for Jupyter plus a static HTML snapshot for the website (it prefers text/html)."""
         bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        bundle["text/plain"] = repr(self)
         bundle["text/html"] = self.snapshot_html()
         return bundle
 
     def snapshot_html(self) -> str:
         """A self-contained HTML copy of the panel as it is now: plot, settings, runs and a note."""
-        with self._draw_lock:
-            png = base64.b64encode(_png(self.figure)).decode("ascii")
-        settings = "".join(f"<th>{html.escape(k)}</th>" for k in self.controls)
-        values = "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in self.settings().values())
+        png = base64.b64encode(self.image.value).decode("ascii")  # the plot as last drawn
+        settings = "".join(f'<th style="padding:0 6px">{html.escape(k)}</th>' for k in self.controls)
+        values = "".join(f'<td style="padding:0 6px">{html.escape(_fmt(_plain_setting(v)))}</td>'
+                         for v in self.settings().values())
         return (
             f'<div class="dlbook-panel-snapshot" style="{_SNAPSHOT_STYLE}">'
             f"<div style=\"font-weight:600;margin-bottom:4px\">{html.escape(self.title)}</div>"
@@ -428,32 +455,49 @@ def _standard_controls(lr: float, optimizer: str, batch_size: int, epochs: int, 
     }
 
 
-def _extra_control(name: str, spec: Any) -> w.ValueWidget:
-    """A control from a short spec: list → drop-down, (low, high[, step]) → slider, bool → checkbox."""
+def _setting_defaults(model_factory: ModelFactory | None) -> dict[str, Any]:
+    """Default values of the Trainer's and the model factory's keyword arguments (extra controls start there)."""
+    defaults = {}
+    for function in (Trainer.__init__, model_factory or default_model):
+        try:
+            parameters = inspect.signature(function).parameters.values()
+        except (TypeError, ValueError):  # some callables have no signature
+            continue
+        defaults.update({p.name: p.default for p in parameters
+                         if p.default is not inspect.Parameter.empty and _is_plain(p.default)})
+    return defaults
+
+
+def _extra_control(name: str, spec: Any, default: Any = None) -> w.ValueWidget:
+    """A control from a short spec: list → drop-down, dict → drop-down of its values labelled by its keys,
+    (low, high[, step]) → slider, ``bool`` or a bool → checkbox (the bool is its starting value), or a ready
+    ipywidget. Controls start at ``default`` (the factory's default value) when it is one of the choices."""
     common = {"description": name, "style": _STYLE, "layout": _LAYOUT}
-    default = MODEL_DEFAULTS.get(name)
     if isinstance(spec, w.ValueWidget):
         return spec
-    if isinstance(spec, bool):
-        return w.Checkbox(value=spec, **common)
+    if spec is bool or isinstance(spec, bool):  # `bool` itself: a checkbox starting at the default (off)
+        return w.Checkbox(value=bool(default) if spec is bool else spec, **common)
     numbers = isinstance(spec, tuple) and len(spec) in (2, 3) and all(
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in spec)
     if numbers:
         low, high = spec[0], spec[1]
         if not low < high:
             raise ValueError(f"extra_controls[{name!r}] range must have low < high, got {spec}")
-        value = default if isinstance(default, (int, float)) and low <= default <= high else low
+        in_range = isinstance(default, (int, float)) and not isinstance(default, bool) and low <= default <= high
+        value = default if in_range else low
         if all(isinstance(v, int) for v in spec):
             step = spec[2] if len(spec) == 3 else 1
             return w.IntSlider(value=value, min=low, max=high, step=step, continuous_update=False, **common)
         step = spec[2] if len(spec) == 3 else (high - low) / 100
         return w.FloatSlider(value=value, min=low, max=high, step=step, continuous_update=False, **common)
+    if isinstance(spec, dict) and spec:  # {label: value}: for values without a readable name (loss modules …)
+        return w.Dropdown(options=list(spec.items()), value=next(iter(spec.values())), **common)
     if isinstance(spec, (list, tuple)) and len(spec) > 0:
-        options = [("none" if v is None else str(v), v) for v in spec]
-        value = default if default in spec else spec[0]
+        options = [(_fmt(_plain_setting(v)), v) for v in spec]
+        value = default if any(default is v or default == v for v in spec if _is_plain(v)) else spec[0]
         return w.Dropdown(options=options, value=value, **common)
-    raise ValueError(f"extra_controls[{name!r}] must be a list of options, a (low, high[, step]) tuple, "
-                     f"a bool or an ipywidget, got {spec!r}")
+    raise ValueError(f"extra_controls[{name!r}] must be a list of options, a {{label: value}} dict, a (low, "
+                     f"high[, step]) tuple, bool or a bool, or an ipywidget, got {spec!r}")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -666,7 +710,7 @@ def explore(data: DataSplits | Callable[[], DataSplits] | None = None, model: Mo
         settings = dict(zip(grid, combination, strict=True))
         history = train_run(data, model, seed=seed, device=device, **{**base, **settings})
         runs.append((settings, history))
-    title = title if title is not None else f"{data.name}: what {', '.join(grid)} change"
+    title = title if title is not None else f"{data.name}: {' × '.join(grid)}"
     return Explorable(grid, runs, title=title, fixed={k: v for k, v in base.items() if k not in grid})
 
 
@@ -684,7 +728,7 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-@dataclass
+@dataclass(repr=False)
 class Explorable:
     """Runs over a grid of settings, shown as a chart with one slider (or drop-down) per setting.
 
@@ -696,6 +740,21 @@ class Explorable:
     runs: list[tuple[dict[str, Any], History]]
     title: str = ""
     fixed: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.grid = _check_grid(self.grid)
+        self.runs = list(self.runs)
+        if not self.runs:
+            raise ValueError("runs must hold at least one (settings, History) pair")
+        for settings, _ in self.runs:
+            for name, values in self.grid.items():
+                if name not in settings or settings[name] not in values:
+                    raise ValueError(f"runs: every settings dict needs a value from grid[{name!r}] = {values}, "
+                                     f"got {settings}")
+
+    def __repr__(self) -> str:
+        axes = " × ".join(f"{name} ({len(values)})" for name, values in self.grid.items())
+        return f"Explorable({self.title!r}: {len(self.runs)} runs over {axes})"
 
     def to_frame(self) -> pd.DataFrame:
         """One row per run: grid settings, final train/val loss (and accuracy), epochs done, how it ended."""
@@ -726,16 +785,17 @@ class Explorable:
                          "kind": "range" if numeric else "select", "start": len(values) // 2})
         runs = []
         for settings, history in self.runs:
-            run = {"key": ",".join(str(self.grid[k].index(v)) for k, v in settings.items()),
+            run = {"key": ",".join(str(self.grid[k].index(settings[k])) for k in self.grid),
                    "settings": {k: _json_value(v) for k, v in settings.items()},
                    "stopped": history.stopped, "message": history.message, "epoch": history["epoch"]}
             for key in ("train_loss", "val_loss", "train_acc", "val_acc"):
                 if key in history:
                     run[key] = [_json_number(v) for v in history[key]]
             runs.append(run)
-        return {"title": self.title, "axes": axes, "runs": runs, "fixed": {k: _json_value(v) for k, v in
-                                                                           self.fixed.items()},
-                "epochs": max(len(h) for _, h in self.runs), **self._ranges()}
+        fixed = {k: _json_value(v) for k, v in self.fixed.items()}
+        epochs = max(len(h) for _, h in self.runs)
+        return {"title": self.title, "axes": axes, "runs": runs, "fixed": fixed, "epochs": epochs,
+                **self._ranges()}
 
     def _ranges(self) -> dict[str, Any]:
         """Shared y ranges, so that moving a slider compares runs on the same axes.
@@ -753,7 +813,7 @@ class Explorable:
         every = values(loss_keys, histories)
         top = healthy.max() if healthy.size else (every.max() if every.size else 1.0)
         bottom = every.min() if every.size else top / 10
-        bottom = min(bottom, top / 10)
+        bottom = min(bottom, top / 3)  # at least half a decade, so that two ticks are labelled
         ranges = {"loss_range": [float(bottom / 1.15), float(top * 1.15)], "acc_range": None}
         acc = values(("train_acc", "val_acc"), histories)
         if acc.size:

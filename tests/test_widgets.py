@@ -5,8 +5,11 @@ import re
 
 import ipywidgets as w
 import pytest
+import torch
+from torch import nn
 
 from dlbook import data as datasets
+from dlbook.models import MLP
 from dlbook.widgets import Explorable, TrainingPanel, explore, train_run
 
 
@@ -87,11 +90,13 @@ def test_panel_keyword_overrides_and_max_runs(digits):
 
 
 def test_extra_controls_reach_the_model_and_the_trainer(digits):
-    panel = TrainingPanel(digits, epochs=2, extra_controls={
-        "width": (8, 256), "depth": (1, 6), "activation": ["relu", "tanh"], "batchnorm": False,
-        "scheduler": [None, "step", "cosine"]}, controls=["lr", "width", "depth", "activation", "scheduler"])
+    extras = {"width": (8, 256), "depth": (1, 6), "activation": ["relu", "tanh"], "batchnorm": False,
+              "scheduler": [None, "step", "cosine"], "residual": bool}
+    panel = TrainingPanel(digits, epochs=2, extra_controls=extras,
+                          controls=["lr", "width", "depth", "activation", "scheduler", "residual"])
     assert isinstance(panel.controls["width"], w.IntSlider) and panel.controls["width"].value == 64
     assert isinstance(panel.controls["batchnorm"], w.Checkbox)
+    assert isinstance(panel.controls["residual"], w.Checkbox) and panel.controls["residual"].value is False
     assert panel.controls["scheduler"].value is None
     panel.controls["width"].value = 16
     panel.controls["depth"].value = 2
@@ -104,6 +109,33 @@ def test_extra_controls_reach_the_model_and_the_trainer(digits):
     assert history["lr"][-1] < history["lr"][0]  # the cosine schedule lowered the learning rate
     with pytest.raises(ValueError, match="controls"):
         TrainingPanel(digits, controls=["lr", "momentum"])
+
+
+def test_panel_accepts_a_data_factory_and_a_model_factory():
+    built = []
+
+    def tiny(data, dropout, hidden):
+        built.append(hidden)
+        return MLP(data.n_features, [hidden], 1, dropout=dropout)
+
+    panel = TrainingPanel(datasets.moons, tiny, epochs=1, extra_controls={"hidden": (2, 16)},
+                          controls=["lr", "hidden"])
+    assert panel.data.name == "moons" and panel.data.task == "binary"
+    panel.controls["hidden"].value = 5
+    history = panel.train()
+    assert built == [5] and history.params["hidden"] == 5
+    assert panel.model.blocks[0].linear.out_features == 5
+
+
+def test_a_dict_of_loss_modules_becomes_a_labelled_drop_down(moons):
+    losses = {"BCE": nn.BCEWithLogitsLoss(), "BCE, pos_weight = 3": nn.BCEWithLogitsLoss(pos_weight=torch.tensor(3.0))}
+    panel = TrainingPanel(moons, epochs=1, extra_controls={"loss": losses})
+    assert panel.controls["loss"].value is losses["BCE"]
+    first = panel.train()
+    panel.controls["loss"].label = "BCE, pos_weight = 3"
+    second = panel.train()
+    assert (first.params["loss"], second.params["loss"]) == ("BCE", "BCE, pos_weight = 3")
+    assert first.final("train_loss") != second.final("train_loss")
 
 
 def test_divergence_is_reported_in_red_without_a_traceback(digits):
@@ -211,10 +243,27 @@ def test_explore_trains_every_combination_and_embeds_them(digits):
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page)
     assert page.count(f'id="{uid}') >= 4  # root, charts, info, data, controls all use the same prefix
 
+    _, best = result.best("val_loss")
+    assert best.stopped != "diverged"
+    assert best.final("val_loss") == min(h.final("val_loss") for _, h in result.runs if h.stopped is None)
+
     other_uid, _ = embedded_json(result._repr_html_())
     ids = set(re.findall(r'id="([^"]+)"', page))
     other_ids = set(re.findall(r'id="([^"]+)"', result._repr_html_()))
     assert uid != other_uid and not ids & other_ids
+
+
+def test_an_explorable_can_be_built_from_runs_made_elsewhere(moons):
+    grid = {"width": [4, 16], "lr": [0.01, 0.1]}
+    runs = [({"lr": lr, "width": width}, train_run(moons, lr=lr, optimizer="adam", batch_size=64, epochs=1,
+                                                   width=width))
+            for lr in grid["lr"] for width in grid["width"]]  # settings in another order than the grid
+    result = Explorable(grid, runs, title="made by hand")
+    _, payload = embedded_json(result._repr_html_())
+    by_key = {run["key"]: run for run in payload["runs"]}
+    assert by_key["1,0"]["settings"] == {"lr": 0.01, "width": 16}  # key = width index, then lr index
+    with pytest.raises(ValueError, match="grid"):
+        Explorable(grid, [({"lr": 0.5, "width": 4}, runs[0][1])])
 
 
 def test_explore_rejects_a_bad_grid(digits):
