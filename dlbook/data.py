@@ -102,6 +102,25 @@ class DataSplits:
         order = torch.from_numpy(np.random.default_rng(seed).permutation(len(X))[:n_train]).to(X.device)
         return dataclasses.replace(self, train=(X[order], y[order]))
 
+    def with_label_noise(self, fraction: float, seed: int = 0) -> DataSplits:
+        """A copy whose training labels are each replaced, with probability ``fraction``, by a WRONG class.
+
+        Only the training split changes (validation and test stay clean, so they measure what the model really
+        learned). ``extras["flipped"]`` marks the corrupted training examples. Classification data only.
+        """
+        if self.task != "classification" or not self.n_classes:
+            raise ValueError(f"with_label_noise needs classification data, got task {self.task!r}")
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError(f"fraction must be in [0, 1], got {fraction}")
+        _check_seed(seed)
+        X, y = self.train
+        g = torch.Generator().manual_seed(seed)
+        flipped = torch.rand(len(y), generator=g) < fraction
+        offset = torch.randint(1, self.n_classes, (int(flipped.sum()),), generator=g)  # never the true class
+        noisy = y.clone()
+        noisy[flipped.to(y.device)] = (y[flipped.to(y.device)] + offset.to(y.device)) % self.n_classes
+        return dataclasses.replace(self, train=(X, noisy), extras={**self.extras, "flipped": flipped})
+
     def __repr__(self) -> str:
         sizes = ", ".join(f"{part}={len(getattr(self, part)[0])}" for part in ("train", "val", "test"))
         shape = tuple(self.train[0].shape[1:])

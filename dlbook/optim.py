@@ -333,7 +333,7 @@ class Adadelta(_Optimizer):
 class FTRL(_Optimizer):
     """FTRL-Proximal (McMahan et al., 2013), per coordinate: L1 regularization that yields exact zeros.
 
-    Instead of moving w, FTRL keeps two accumulators per coordinate and solves for w in closed form:
+    Instead of moving w, FTRL keeps two accumulators per coordinate and solves for w in closed form::
 
         sigma = (sqrt(n + g^2) - sqrt(n)) / alpha      (how much the step size shrank this step)
         z = z + g - sigma * w
@@ -341,7 +341,7 @@ class FTRL(_Optimizer):
         w = 0                                                   if |z| <= l1
         w = -(z - sign(z) * l1) / ((beta + sqrt(n)) / alpha + l2)   otherwise
 
-    A coordinate stays exactly zero until its accumulated gradient evidence |z| exceeds l1.
+    A coordinate stays exactly zero until its accumulated gradient evidence ``|z|`` exceeds l1.
     """
 
     def __init__(self, params, alpha: float = 0.1, beta: float = 1.0, l1: float = 0.0, l2: float = 0.0):

@@ -48,6 +48,9 @@ class History:
 
     Index it like a dict (``history["val_loss"]``). Keys: ``epoch``, ``train_loss``, ``val_loss``, ``lr``,
     ``time`` (seconds per epoch) and, for classification, ``train_acc`` and ``val_acc``.
+    ``train_loss``/``train_acc`` are running averages over the epoch's mini-batches (in train mode, so dropout is
+    active and the weights change during the epoch, as in Keras); ``val_*`` are measured after the epoch in eval
+    mode. For a clean training-set number use ``Trainer.evaluate(model, data, "train")``.
     ``stopped`` is ``None`` (ran all epochs), ``"early_stopping"``, ``"diverged"`` or ``"interrupted"``;
     ``message`` says why in words. ``params`` holds the settings of the run.
     """
@@ -463,6 +466,41 @@ def lr_find(model: nn.Module, data: Any, *, start_lr: float = 1e-6, end_lr: floa
             break
     model.load_state_dict(saved)
     return np.array(lrs), np.array(losses)
+
+
+def diagnose(history: History, good_acc: float = 0.9, max_gap: float = 0.05) -> tuple[str, str]:
+    """Read a finished run's curves like a practitioner: returns ``(diagnosis, suggested fix)``.
+
+    The rules, in order: diverged; stopped early; training loss oscillating (a rise of more than 10 % of the
+    total progress); stuck (training loss within 5 % of its start); still improving in the last quarter of the
+    epochs (slow); validation loss 20 % above its minimum, reached early (overfitting); training accuracy below
+    ``good_acc`` (underfitting); train–validation accuracy gap above ``max_gap`` (overfitting); otherwise good.
+    """
+    if history.stopped == "diverged":
+        return "diverged", "lower the learning rate (÷10)"
+    if history.stopped == "early_stopping":
+        return "stopped early", f"best weights (epoch {history.best_epoch}) restored"
+    if len(history) < 3:
+        return "too short to tell", "train for more epochs"
+    train, val = np.array(history["train_loss"]), np.array(history["val_loss"])
+    progress = train[0] - train.min()
+    if progress > 0 and np.diff(train[1:]).max(initial=0.0) > 0.1 * progress:
+        return "no convergence (oscillating)", "lower the learning rate (÷10)"
+    if train[-1] > 0.95 * train[0]:
+        return "stuck (no learning)", "check the initialization; raise the learning rate"
+    last = max(2, (len(train) - 1) // 4)
+    recent_share = (train[-1 - last] - train[-1]) / (train[0] - train[-1])
+    train_acc = history["train_acc"][-1] if "train_acc" in history else None
+    if recent_share > 0.15 and (train_acc is None or train_acc < good_acc):
+        return "slow convergence (still improving)", "raise the learning rate, try Adam, or train longer"
+    best = int(np.argmin(val)) + 1
+    if val[-1] > 1.2 * val.min() and best < 0.75 * len(val):
+        return "overfitting (val loss rising)", "early stopping, regularization, more data"
+    if train_acc is not None and train_acc < good_acc:
+        return "underfitting (converged low)", "more capacity, better features, train longer"
+    if train_acc is not None and train_acc - history["val_acc"][-1] > max_gap:
+        return "overfitting (large gap)", "regularization or more data"
+    return "good convergence", "done: save the model"
 
 
 def save_checkpoint(path: str | Path, model: nn.Module, optimizer: torch.optim.Optimizer | None = None,

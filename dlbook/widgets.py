@@ -260,11 +260,15 @@ class TrainingPanel:
     def train(self, *, callbacks: Iterable[Callable[[History], Any]] = (), **overrides: Any) -> History:
         """Train once with the current control values (``overrides`` replace some) in this thread.
 
-        Extra ``callbacks`` are called after every epoch before the panel's own (see :class:`Trainer`).
-        Raises ``RuntimeError`` while another run is in progress.
+        Overrides that name a control also move that control, so the panel always shows the settings of the
+        run it draws. Extra ``callbacks`` are called after every epoch before the panel's own (see
+        :class:`Trainer`). Raises ``RuntimeError`` while another run is in progress.
         """
         if not self._busy.acquire(blocking=False):
             raise RuntimeError("a run is already in progress: press Stop or wait for it to finish")
+        for name, value in overrides.items():
+            if name in self.controls:
+                self.controls[name].value = value
         self._stop_event.clear()
         try:
             return self._run(overrides, list(callbacks))

@@ -204,3 +204,30 @@ def test_lr_find_returns_rising_lrs_and_restores_weights():
     assert all(b > a for a, b in zip(lrs, lrs[1:]))
     assert losses.min() < losses[0]
     assert all(torch.equal(a, p) for a, p in zip(before, model.parameters()))
+
+
+def test_diagnose_recognises_real_failure_modes():
+    from dlbook.train import diagnose
+
+    _, diverged = fit(lr=1e6, optimizer="sgd", epochs=10)
+    assert diagnose(diverged)[0] == "diverged"
+    _, stuck = fit(lr=1e-7, optimizer="sgd", epochs=6)
+    assert diagnose(stuck)[0] == "stuck (no learning)"
+    _, good = fit(epochs=15)
+    assert diagnose(good)[0] == "good convergence"
+    _, tiny = fit(epochs=2)
+    assert diagnose(tiny)[0] == "too short to tell"
+
+
+def test_label_noise_corrupts_only_training_labels_with_wrong_classes():
+    import dlbook
+
+    data = dlbook.data.digits()
+    noisy = data.with_label_noise(0.3, seed=1)
+    flipped = noisy.extras["flipped"]
+    changed = noisy.train[1] != data.train[1]
+    assert torch.equal(changed, flipped)  # every flipped label is really wrong, no other label changed
+    assert 0.2 < flipped.float().mean().item() < 0.4
+    assert torch.equal(noisy.val[1], data.val[1]) and torch.equal(noisy.test[1], data.test[1])
+    with pytest.raises(ValueError, match="fraction"):
+        data.with_label_noise(1.5)

@@ -86,7 +86,7 @@ def test_panel_keyword_overrides_and_max_runs(digits):
     histories = [panel.train(lr=lr) for lr in (1e-3, 3e-3, 1e-2)]
     assert [h.params["lr"] for h in panel.runs] == [3e-3, 1e-2]
     assert panel.runs == histories[1:]
-    assert panel.controls["lr"].value == 1e-3  # overrides do not move the sliders
+    assert panel.controls["lr"].value == 1e-2  # overrides move the controls: the panel shows the last run's settings
 
 
 def test_extra_controls_reach_the_model_and_the_trainer(digits):
