@@ -40,6 +40,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from torch import nn
+from traitlets import TraitError
 
 from . import viz
 from .data import DataSplits, digits
@@ -48,8 +49,8 @@ from .models import MLP
 from .train import History, Trainer
 
 __all__ = [
-    "BATCH_SIZES", "DEFAULT_GRID", "Explorable", "OPTIMIZERS", "TrainingPanel", "WEIGHT_DECAYS",
-    "default_model", "explore", "train_run",
+    "BATCH_SIZES", "DEFAULT_GRID", "Explorable", "OPTIMIZERS", "ThresholdExplorable", "TrainingPanel",
+    "WEIGHT_DECAYS", "default_model", "explore", "threshold_explorable", "threshold_table", "train_run",
 ]
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "nadam")
@@ -260,15 +261,18 @@ class TrainingPanel:
     def train(self, *, callbacks: Iterable[Callable[[History], Any]] = (), **overrides: Any) -> History:
         """Train once with the current control values (``overrides`` replace some) in this thread.
 
-        Overrides that name a control also move that control, so the panel always shows the settings of the
-        run it draws. Extra ``callbacks`` are called after every epoch before the panel's own (see
-        :class:`Trainer`). Raises ``RuntimeError`` while another run is in progress.
+        Overrides that name a control also move that control (when it can show the value), so the panel
+        shows the settings of the run it draws. Extra ``callbacks`` are called after every epoch before the
+        panel's own (see :class:`Trainer`). Raises ``RuntimeError`` while another run is in progress.
         """
         if not self._busy.acquire(blocking=False):
             raise RuntimeError("a run is already in progress: press Stop or wait for it to finish")
         for name, value in overrides.items():
             if name in self.controls:
-                self.controls[name].value = value
+                try:
+                    self.controls[name].value = value
+                except TraitError:  # a value the control cannot show (e.g. not among its options): run it anyway
+                    pass
         self._stop_event.clear()
         try:
             return self._run(overrides, list(callbacks))
@@ -1056,6 +1060,134 @@ _EXPLORABLE_TEMPLATE = """<div class="dlbook-explorable" id="__UID__">
     c.addEventListener("input", update);
     c.addEventListener("change", update);
   });
+  update();
+})();
+</script>
+</div>"""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A kernel-free explorable of a classifier's decision threshold
+# ---------------------------------------------------------------------------------------------------------
+
+def threshold_table(y_true: Any, scores: Any, thresholds: Any = None) -> pd.DataFrame:
+    """Confusion-matrix counts and metrics (scikit-learn) of the rule ``scores >= t`` for every threshold ``t``.
+
+    ``y_true`` holds 0/1 labels, ``scores`` probabilities in [0, 1]. Precision is NaN where nothing is
+    predicted positive. Default thresholds: 0.02, 0.04, …, 0.98.
+    """
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_score, recall_score
+
+    y_true, scores = np.asarray(y_true).astype(int).ravel(), np.asarray(scores, dtype=float).ravel()
+    if y_true.shape != scores.shape or not set(np.unique(y_true)) <= {0, 1}:
+        raise ValueError("y_true must hold 0/1 labels, one per score")
+    if scores.size and (scores.min() < 0 or scores.max() > 1):
+        raise ValueError(f"scores must be probabilities in [0, 1], got range [{scores.min():g}, {scores.max():g}]")
+    thresholds = np.round(np.arange(0.02, 0.99, 0.02), 2) if thresholds is None else np.asarray(thresholds, float)
+    rows = []
+    for t in thresholds:
+        pred = (scores >= t).astype(int)
+        tn, fp, fn, tp = confusion_matrix(y_true, pred, labels=[0, 1]).ravel()
+        rows.append({"threshold": float(t), "TP": int(tp), "FN": int(fn), "FP": int(fp), "TN": int(tn),
+                     "accuracy": accuracy_score(y_true, pred),
+                     "precision": precision_score(y_true, pred, zero_division=np.nan),
+                     "recall": recall_score(y_true, pred, zero_division=np.nan),
+                     "F1": f1_score(y_true, pred, zero_division=np.nan)})
+    return pd.DataFrame(rows)
+
+
+class ThresholdExplorable:
+    """A slider over precomputed thresholds: confusion matrix, metrics and precision/recall/F1 curves.
+
+    Like :class:`Explorable` it is plain HTML + JavaScript + SVG with the data embedded, so it works on the
+    static website without a kernel. ``table`` is the output of :func:`threshold_table`.
+    """
+
+    WIDTH, HEIGHT, MARGIN, LEGEND = 420, 200, 34, 70
+    COLORS = {"precision": "#1f77b4", "recall": "#ff7f0e", "F1": "#2ca02c"}
+
+    def __init__(self, table: pd.DataFrame, title: str = "Decision threshold") -> None:
+        missing = {"threshold", "TP", "FN", "FP", "TN", "accuracy", "precision", "recall", "F1"} - set(table)
+        if missing or table.empty:
+            raise ValueError(f"table must be a non-empty threshold_table(...) result; missing columns {missing}")
+        self.table, self.title = table.reset_index(drop=True), title
+
+    def _x(self, threshold: float) -> float:
+        return self.MARGIN + (self.WIDTH - self.LEGEND - 2 * self.MARGIN) * threshold
+
+    def _y(self, score: float) -> float:
+        return self.HEIGHT - self.MARGIN - (self.HEIGHT - 2 * self.MARGIN) * score
+
+    def _svg(self) -> str:
+        t, w_, h, m = self.table, self.WIDTH, self.HEIGHT, self.MARGIN
+        lines = []
+        for i, (column, color) in enumerate(self.COLORS.items()):
+            ok = t[column].notna()
+            points = " ".join(f"{self._x(a):.1f},{self._y(b):.1f}" for a, b in zip(t.threshold[ok], t[column][ok]))
+            lines.append(f'<polyline class="thr-{column}" points="{points}" fill="none" stroke="{color}" '
+                         f'stroke-width="2"/><text x="{w_ - self.LEGEND + 8}" y="{m + 8 + 16 * i}" font-size="12" '
+                         f'fill="{color}">{column}</text>')
+        ticks = "".join(f'<text x="{self._x(v):.1f}" y="{h - m + 14}" font-size="10" text-anchor="middle">{v:g}'
+                        f'</text><text x="{m - 4}" y="{self._y(v) + 3:.1f}" font-size="10" text-anchor="end">{v:g}'
+                        f'</text>' for v in (0, 0.5, 1))
+        frame = (f'<rect x="{m}" y="{m}" width="{self._x(1) - m:.1f}" height="{h - 2 * m}" fill="none" '
+                 f'stroke="#999"/><text x="{self._x(0.5):.1f}" y="{h - 4}" font-size="11" text-anchor="middle">'
+                 f'threshold</text>{ticks}')
+        return (f'<svg width="{w_}" height="{h}" viewBox="0 0 {w_} {h}">{frame}{"".join(lines)}'
+                f'<line class="marker" y1="{m}" y2="{h - m}" stroke="black" stroke-dasharray="4 3"/></svg>')
+
+    def _repr_html_(self) -> str:
+        uid = "thr-" + uuid.uuid4().hex[:10]
+        start = int((self.table.threshold - 0.5).abs().idxmin())
+        rows = json.dumps([{k: _json_value(v) for k, v in row.items()} for row in self.table.to_dict("records")])
+        scale = (self.WIDTH - self.LEGEND - 2 * self.MARGIN)
+        return (_THRESHOLD_TEMPLATE.replace("__UID__", uid).replace("__TITLE__", html.escape(self.title))
+                .replace("__N__", str(len(self.table) - 1)).replace("__START__", str(start))
+                .replace("__SVG__", self._svg()).replace("__ROWS__", rows)
+                .replace("__MARGIN__", str(self.MARGIN)).replace("__SCALE__", str(scale)))
+
+
+def threshold_explorable(y_true: Any, scores: Any, thresholds: Any = None,
+                         title: str = "Decision threshold") -> ThresholdExplorable:
+    """:func:`threshold_table` + :class:`ThresholdExplorable` in one call."""
+    return ThresholdExplorable(threshold_table(y_true, scores, thresholds), title)
+
+
+_THRESHOLD_TEMPLATE = """<div class="dlbook-threshold" id="__UID__" style="font-family:system-ui,sans-serif;
+font-size:14px;border:1px solid #ccc;border-radius:8px;padding:10px 14px;max-width:860px">
+  <div style="font-weight:600">__TITLE__</div>
+  <label>threshold <input type="range" data-param="threshold" min="0" max="__N__" value="__START__" step="1">
+    <output style="font-weight:600;font-family:monospace"></output></label>
+  <div style="display:flex;flex-wrap:wrap;gap:16px;align-items:center">
+    <table style="border-collapse:collapse;text-align:center">
+      <tr><td></td><th style="padding:4px 10px">predicted yes</th><th style="padding:4px 10px">predicted no</th></tr>
+      <tr><th style="padding:4px 10px">really yes</th><td class="TP"></td><td class="FN"></td></tr>
+      <tr><th style="padding:4px 10px">really no</th><td class="FP"></td><td class="TN"></td></tr>
+    </table>
+    __SVG__
+  </div>
+  <div class="metrics" style="margin-top:6px"></div>
+<script>
+(function () {
+  // One row of precomputed counts and metrics per threshold; the slider picks the row.
+  const root = document.getElementById("__UID__"), rows = __ROWS__;
+  const slider = root.querySelector("input"), colours = {TP: "#c8e6c9", TN: "#c8e6c9", FP: "#ffcdd2", FN: "#ffcdd2"};
+  const fmt = function (v) { return v === null ? "n/a" : v.toFixed(3); };
+  function update() {
+    const r = rows[+slider.value];
+    root.querySelector("output").textContent = r.threshold.toFixed(2);
+    Object.keys(colours).forEach(function (k) {
+      const td = root.querySelector("td." + k);
+      td.textContent = k + " = " + r[k];
+      td.style.cssText = "padding:6px 14px;border:1px solid #aaa;background:" + colours[k];
+    });
+    const x = __MARGIN__ + __SCALE__ * r.threshold, marker = root.querySelector(".marker");
+    marker.setAttribute("x1", x);
+    marker.setAttribute("x2", x);
+    root.querySelector(".metrics").textContent = "accuracy " + fmt(r.accuracy) + " · precision " +
+      fmt(r.precision) + " · recall " + fmt(r.recall) + " · F1 " + fmt(r.F1);
+  }
+  slider.addEventListener("input", update);
   update();
 })();
 </script>

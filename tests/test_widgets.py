@@ -4,6 +4,7 @@ import json
 import re
 
 import ipywidgets as w
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -273,3 +274,29 @@ def test_explore_rejects_a_bad_grid(digits):
         explore(digits, grid={"lr": []})
     with pytest.raises(ValueError, match="repeat"):
         explore(digits, grid={"lr": [0.1, 0.1]})
+
+
+def test_threshold_table_matches_sklearn_and_explorable_embeds_it():
+
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    from dlbook.widgets import ThresholdExplorable, threshold_explorable, threshold_table
+
+    rng = np.random.default_rng(0)
+    y = (rng.random(200) < 0.2).astype(int)
+    scores = np.clip(0.5 * y + 0.6 * rng.random(200), 0, 1)
+    table = threshold_table(y, scores, [0.3, 0.5, 0.7])
+    for _, row in table.iterrows():
+        pred = (scores >= row.threshold).astype(int)
+        assert row.TP == int(((pred == 1) & (y == 1)).sum()) and row.FP == int(((pred == 1) & (y == 0)).sum())
+        assert row.precision == pytest.approx(precision_score(y, pred))
+        assert row.recall == pytest.approx(recall_score(y, pred)) and row.F1 == pytest.approx(f1_score(y, pred))
+    html_a, html_b = threshold_explorable(y, scores)._repr_html_(), threshold_explorable(y, scores)._repr_html_()
+    rows = json.loads(re.search(r"rows = (\[.*?\]);", html_a).group(1))
+    assert len(rows) == 49 and rows[0]["threshold"] == 0.02
+    assert "<script src=" not in html_a and 'data-param="threshold"' in html_a
+    assert re.search(r'id="(thr-\w+)"', html_a).group(1) != re.search(r'id="(thr-\w+)"', html_b).group(1)
+    with pytest.raises(ValueError, match="scores"):
+        threshold_table(y, scores * 3)
+    with pytest.raises(ValueError, match="table"):
+        ThresholdExplorable(table.drop(columns="F1"))
