@@ -268,17 +268,18 @@ class Trainer:
         order = torch.randperm(n, device=X.device)
         loss_sum = torch.zeros((), device=X.device)
         correct = torch.zeros((), device=X.device, dtype=torch.long)
+        penalized = bool(self.l1 or self.l2)
         for start in range(0, n, self.batch_size):
             idx = order[start:start + self.batch_size]
             xb, yb = X[idx], y[idx]
             out = _match(model(xb), yb)
             loss = loss_fn(out, yb)
             optimizer.zero_grad(set_to_none=True)
-            (loss + self._penalty(model)).backward()
+            (loss + self._penalty(model) if penalized else loss).backward()
             if self.clip_grad is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), self.clip_grad)
             optimizer.step()
-            loss_sum += loss.detach() * len(idx)
+            loss_sum.add_(loss.detach(), alpha=len(idx))
             if task != "regression":
                 correct += _n_correct(out.detach(), yb, task)
         train_acc = correct.item() / n if task != "regression" else None
