@@ -1,7 +1,7 @@
 """Benchmark: the Trainer against the smallest hand-written training loop.
 
 Same model, data, optimizer, batch order and epochs (digits MLP, 20 epochs, per-epoch validation), the two
-alternated (21 times by default); prints the median times and the ratio Trainer / hand loop. Target: ratio <= 1.10 on CPU.
+alternated (21 times by default); prints the median times and the ratio Trainer / hand loop (target: <= 1.10 on CPU).
 Run with `make benchmark` (or `python benchmarks/trainer_overhead.py --device cuda`).
 """
 
