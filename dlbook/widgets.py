@@ -42,7 +42,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from torch import nn
 from traitlets import TraitError
 
-from . import viz
+from . import optim, viz
 from .data import DataSplits, digits
 from .device import describe_device, get_device, set_seed
 from .models import MLP
@@ -53,7 +53,9 @@ __all__ = [
     "WEIGHT_DECAYS", "default_model", "explore", "threshold_explorable", "threshold_table", "train_run",
 ]
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "nadam")
+# The panel offers the optimizer names the Trainer knows, except Adadelta, whose lr lives on another scale
+# (default 1.0) and would not fit the shared lr slider.
+OPTIMIZERS = tuple(name for name in optim.OPTIMIZERS if name != "adadelta")
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512)
 WEIGHT_DECAYS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 MODEL_SETTINGS = ("dropout", "width", "depth", "activation", "batchnorm", "layernorm", "residual", "init")
