@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import math
 import struct
 import warnings
 from collections.abc import Callable, Iterable
@@ -26,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 
 __all__ = [
     "DataSplits",
+    "random_shift",
     "make_splits",
     "digits",
     "xor",
@@ -121,6 +123,31 @@ class DataSplits:
         noisy[flipped.to(y.device)] = (y[flipped.to(y.device)] + offset.to(y.device)) % self.n_classes
         return dataclasses.replace(self, train=(X, noisy), extras={**self.extras, "flipped": flipped})
 
+    def augmented(self, copies: int = 4, seed: int = 0, transform: Callable[..., torch.Tensor] | None = None,
+                  image_shape: tuple[int, int] | None = None) -> DataSplits:
+        """A copy whose training set also holds ``copies`` randomly transformed versions of every image.
+
+        ``transform(images, generator)`` gets a batch of images shaped ``(N, ..., H, W)`` and returns the same
+        shape (default: :func:`random_shift`). Flat inputs such as the digits' 64 features are viewed as
+        ``image_shape`` images (default: square) while transformed. Validation and test data stay unchanged.
+        """
+        _check_int("copies", copies, minimum=1)
+        _check_seed(seed)
+        if transform is not None and not callable(transform):
+            raise TypeError(f"transform must be a function (images, generator) -> images, got {transform!r}")
+        X, y = self.train
+        if X.ndim == 2:
+            side = math.isqrt(X.shape[1])
+            image_shape = image_shape or (side, side)
+            if image_shape[0] * image_shape[1] != X.shape[1]:
+                raise ValueError(f"image_shape must multiply to the {X.shape[1]} input features, got {image_shape}")
+        images = X.reshape(len(X), *image_shape) if X.ndim == 2 else X
+        generator = torch.Generator().manual_seed(seed)
+        transform = transform or random_shift
+        versions = [X] + [transform(images, generator).reshape(X.shape) for _ in range(copies)]
+        return dataclasses.replace(self, train=(torch.cat(versions), y.repeat(copies + 1)),
+                                   name=f"{self.name} + {copies} augmented copies")
+
     def __repr__(self) -> str:
         sizes = ", ".join(f"{part}={len(getattr(self, part)[0])}" for part in ("train", "val", "test"))
         shape = tuple(self.train[0].shape[1:])
@@ -128,6 +155,20 @@ class DataSplits:
             f"DataSplits({self.name!r}, task={self.task!r}, {sizes}, x_shape={shape}, "
             f"n_features={self.n_features}, n_classes={self.n_classes})"
         )
+
+
+def random_shift(images: torch.Tensor, generator: torch.Generator | None = None, max_shift: int = 1,
+                 fill: float | None = None) -> torch.Tensor:
+    """Move each image of ``images`` (shape ``(N, ..., H, W)``) by a random whole number of pixels, at most
+    ``max_shift`` in x and in y; uncovered pixels get ``fill`` (default: the smallest value, the background)."""
+    if images.ndim < 3:
+        raise ValueError(f"images must have shape (N, ..., H, W), got {tuple(images.shape)}")
+    _check_int("max_shift", max_shift, minimum=0)
+    fill = float(images.min()) if fill is None else float(fill)
+    height, width = images.shape[-2:]
+    padded = torch.nn.functional.pad(images, (max_shift,) * 4, value=fill)
+    offsets = torch.randint(0, 2 * max_shift + 1, (len(images), 2), generator=generator).tolist()
+    return torch.stack([p[..., i:i + height, j:j + width] for p, (i, j) in zip(padded, offsets)])
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -18,10 +18,10 @@ import pandas as pd
 import torch
 from torch import nn
 
+from .data import TASKS
 from .device import get_device
 from .optim import OPTIMIZERS, make_optimizer
 
-TASKS = ("classification", "binary", "regression")
 STOP_REASONS = (None, "early_stopping", "diverged", "interrupted")
 LOSSES: dict[str, Callable[[], nn.Module]] = {
     "cross_entropy": nn.CrossEntropyLoss,
@@ -62,6 +62,7 @@ class History:
         self.message: str = ""
         self.device: str = ""
         self.best_epoch: int | None = None
+        self.model: nn.Module | None = None  # set by dlbook.runs.run: the trained network (not saved)
 
     def append(self, **values: float) -> None:
         for key, value in values.items():
@@ -85,12 +86,27 @@ class History:
     def label(self) -> str:
         """Short description of the run's settings, used as a plot legend."""
         shown = ("optimizer", "lr", "batch_size", "dropout", "weight_decay")
-        parts = [f"{k}={_fmt(self.params[k])}" for k in shown if k in self.params]
+        parts = [f"{k}={format_value(self.params[k])}" for k in shown if k in self.params]
         return " ".join(parts) or "run"
 
     def final(self, key: str) -> float:
         """Last recorded value of ``key``."""
         return self[key][-1]
+
+    def first_epoch(self, key: str, threshold: float, mode: str | None = None) -> int | None:
+        """The first epoch at which ``key`` reached ``threshold``, or ``None`` if it never did.
+
+        ``mode="max"`` means "at least" (the default for accuracies), ``"min"`` means "at most" (for losses).
+        """
+        mode = mode or ("max" if key.endswith("acc") else "min")
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min', 'max' or None, got {mode!r}")
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not math.isfinite(threshold):
+            raise TypeError(f"threshold must be a finite number, got {threshold!r}")
+        for epoch, value in zip(self["epoch"], self[key]):
+            if (value >= threshold) if mode == "max" else (value <= threshold):
+                return int(epoch)
+        return None
 
     @property
     def total_time(self) -> float:
@@ -103,7 +119,7 @@ class History:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain Python types only (safe for ``torch.load(weights_only=True)`` and JSON)."""
-        return {"data": self.data, "params": {k: _plain(v) for k, v in self.params.items()},
+        return {"data": self.data, "params": {k: plain_value(v) for k, v in self.params.items()},
                 "stopped": self.stopped, "message": self.message, "device": self.device,
                 "best_epoch": self.best_epoch}
 
@@ -121,18 +137,27 @@ class History:
         return f"History({len(self)} epochs{end}; {last})"
 
 
-def _fmt(value: Any) -> str:
+def format_value(value: Any) -> str:
+    """A setting as the book prints it in labels and tables: ``0.001``, ``1e-05``, ``adam``, ``none``."""
+    if value is None:
+        return "none"
     if isinstance(value, float):
-        return f"{value:g}"
+        return f"{value:.4g}"
     return str(value)
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A setting as ``History.params`` stores it: numbers, strings and None as they are, lists element-wise, a
+    function or class by its name, anything else (a loss module …) by a short repr or its type's name."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return getattr(value, "__name__", None) or repr(value)
+        return [plain_value(v) for v in value]
+    name = getattr(value, "__name__", None)
+    if name:
+        return name
+    text = repr(value)
+    return text if len(text) <= 40 and "\n" not in text else type(value).__name__
 
 
 def _check(condition: bool, message: str) -> None:
@@ -203,9 +228,10 @@ class Trainer:
         model.to(self.device)
         X, y = (t.to(self.device) for t in data.train)
         X_val, y_val = (t.to(self.device) for t in data.val)
-        loss_fn = self._loss_fn(task)
-        optimizer = self._make_optimizer(model)
-        scheduler = self._make_scheduler(optimizer, epochs)
+        loss_fn = self._loss_fn(task).to(self.device)  # a loss with weight=/pos_weight= tensors must move too
+        _check_fits(model, X, y, data, task)
+        optimizer = self.make_optimizer(model)
+        scheduler = self.make_scheduler(optimizer, epochs)
         history = History(self._params(model, epochs))
         history.device = str(self.device)
         best = (math.inf, None)  # (val_loss, state_dict copy) for early stopping
@@ -215,7 +241,7 @@ class Trainer:
         try:
             for epoch in range(1, epochs + 1):
                 start = time.perf_counter()
-                lr = self._warmup(optimizer, epoch)
+                lr = self.warmup(optimizer, epoch)
                 train_loss, train_acc = self._train_epoch(model, X, y, loss_fn, optimizer, task)
                 val_loss, val_acc = evaluate(model, X_val, y_val, loss_fn, task)
                 record = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr}
@@ -230,13 +256,15 @@ class Trainer:
                     history.stopped = "diverged"
                     history.message = (f"Training diverged at epoch {epoch}: the training loss became "
                                        f"{train_loss:.4g}. Try a smaller learning rate (lr={self.lr:g}).")
+                    if self.early_stopping and best[1] is not None:
+                        history.message += f" Restored the weights of epoch {history.best_epoch}."
                 else:
                     if val_loss < best[0] - self.min_delta:
                         best = (val_loss, self._snapshot(model) if self.early_stopping else None)
                         history.best_epoch, waited = epoch, 0
                     else:
                         waited += 1
-                    self._step_scheduler(scheduler, epoch, val_loss)
+                    self.step_scheduler(scheduler, epoch, val_loss)
                     if self.early_stopping and waited >= self.early_stopping:
                         history.stopped = "early_stopping"
                         history.message = (f"Early stopping after epoch {epoch}: no improvement in val_loss "
@@ -256,7 +284,9 @@ class Trainer:
         finally:
             if bar is not None:
                 bar.close()
-        if self.early_stopping and best[1] is not None and history.stopped != "diverged":
+        # With early stopping the best weights come back, after a divergence too (never the NaN weights);
+        # without it the model keeps the weights of its last epoch, whatever they are.
+        if self.early_stopping and best[1] is not None:
             model.load_state_dict(best[1])
         return history
 
@@ -305,11 +335,13 @@ class Trainer:
             return self.loss
         return LOSSES[self.loss or DEFAULT_LOSS[task]]()
 
-    def _make_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
+    def make_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
+        """The optimizer these settings describe, over ``model``'s parameters."""
         return make_optimizer(self.optimizer, model.parameters(), self.lr, self.weight_decay, from_scratch=False,
                               **self.optimizer_kwargs)
 
-    def _make_scheduler(self, optimizer: torch.optim.Optimizer, epochs: int) -> Any:
+    def make_scheduler(self, optimizer: torch.optim.Optimizer, epochs: int) -> Any:
+        """The learning-rate scheduler these settings describe (``None`` without one)."""
         kw = self.scheduler_kwargs
         if self.scheduler is None:
             return None
@@ -326,14 +358,15 @@ class Trainer:
         return sched.ReduceLROnPlateau(optimizer, mode="min", factor=kw.get("factor", 0.5),
                                        patience=kw.get("patience", 3), min_lr=kw.get("min_lr", 0.0))
 
-    def _warmup(self, optimizer: torch.optim.Optimizer, epoch: int) -> float:
+    def warmup(self, optimizer: torch.optim.Optimizer, epoch: int) -> float:
         """Linear warm-up: during the first ``warmup_epochs`` epochs lr grows from lr/W to lr."""
         if epoch <= self.warmup_epochs:
             for group in optimizer.param_groups:
                 group["lr"] = self.lr * epoch / self.warmup_epochs
         return optimizer.param_groups[0]["lr"]
 
-    def _step_scheduler(self, scheduler: Any, epoch: int, val_loss: float) -> None:
+    def step_scheduler(self, scheduler: Any, epoch: int, val_loss: float) -> None:
+        """Advance the schedule after ``epoch`` (plateau schedulers read ``val_loss``); idle during warm-up."""
         if scheduler is None or epoch <= self.warmup_epochs:
             return  # the schedule starts after warm-up, from the full learning rate
         if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
@@ -361,7 +394,7 @@ class Trainer:
         for key in ("l1", "l2", "scheduler", "warmup_epochs", "clip_grad", "early_stopping"):
             value = getattr(self, key)
             if value:
-                params[key] = value if isinstance(value, (str, int, float)) else _plain(value)
+                params[key] = value if isinstance(value, (str, int, float)) else plain_value(value)
         return params
 
     def _progress_bar(self, epochs: int) -> Any:
@@ -383,6 +416,33 @@ class Trainer:
     def predict(self, model: nn.Module, X: torch.Tensor) -> torch.Tensor:
         """Model outputs for ``X`` (eval mode, no gradients), returned on the CPU."""
         return predict(model, X, self.device)
+
+
+def _check_fits(model: nn.Module, X: torch.Tensor, y: torch.Tensor, data: Any, task: str) -> None:
+    """Run two training examples through ``model`` (eval mode, no gradients) and check that its outputs match the
+    targets, so that a mismatch is a clear ValueError before training rather than a shape error inside torch."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model(X[:2])
+    except (RuntimeError, ValueError, IndexError, TypeError) as error:
+        raise ValueError(f"model does not accept the inputs of data.train (shape {tuple(X.shape[1:])} per "
+                         f"example): {error}") from None
+    finally:
+        model.train(was_training)
+    if not isinstance(out, torch.Tensor):
+        raise ValueError(f"model must return a tensor, got {type(out).__name__}")
+    out, yb = _match(out, y[:2]), y[:2]
+    if task == "classification":
+        n_classes = getattr(data, "n_classes", None) or int(y.max()) + 1
+        if out.ndim != 2 or out.shape[1] != n_classes:
+            raise ValueError(f"model must output one score per class, shape (batch, {n_classes}), for this "
+                             f"classification data; it outputs shape {tuple(out.shape)}")
+    elif out.shape != yb.shape:
+        kind = "one logit per example" if task == "binary" else "one value per target"
+        raise ValueError(f"model must output {kind}, shape {tuple(yb.shape)} for two examples; it outputs shape "
+                         f"{tuple(out.shape)}")
 
 
 def _match(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -443,7 +503,7 @@ def lr_find(model: nn.Module, data: Any, *, start_lr: float = 1e-6, end_lr: floa
     saved = copy.deepcopy(model.state_dict())
     model.to(trainer.device).train()
     X, y = (t.to(trainer.device) for t in data.train)
-    loss_fn, opt = trainer._loss_fn(data.task), trainer._make_optimizer(model)
+    loss_fn, opt = trainer._loss_fn(data.task), trainer.make_optimizer(model)
     factor = (end_lr / start_lr) ** (1 / (steps - 1))
     lrs, losses, avg, best = [], [], 0.0, math.inf
     for step in range(steps):

@@ -293,13 +293,13 @@ def lr_schedule(scheduler: str | Callable[..., Any] | None, epochs: int, lr: flo
         raise ValueError(f"val_losses must hold at least epochs={epochs} values, got {len(val_losses)}")
     trainer = Trainer(lr=lr, optimizer="sgd", epochs=epochs, scheduler=scheduler,
                       scheduler_kwargs=scheduler_kwargs, warmup_epochs=warmup_epochs, device="cpu")
-    optimizer = trainer._make_optimizer(nn.Linear(1, 1))
-    schedule = trainer._make_scheduler(optimizer, epochs)
+    optimizer = trainer.make_optimizer(nn.Linear(1, 1))
+    schedule = trainer.make_scheduler(optimizer, epochs)
     lrs = []
     for epoch in range(1, epochs + 1):
-        lrs.append(trainer._warmup(optimizer, epoch))
+        lrs.append(trainer.warmup(optimizer, epoch))
         optimizer.step()  # no gradients, so nothing changes; keeps the scheduler's call-order check happy
-        trainer._step_scheduler(schedule, epoch, val_losses[epoch - 1] if val_losses is not None else 0.0)
+        trainer.step_scheduler(schedule, epoch, val_losses[epoch - 1] if val_losses is not None else 0.0)
     return lrs
 
 

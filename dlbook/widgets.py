@@ -43,10 +43,10 @@ from torch import nn
 from traitlets import TraitError
 
 from . import optim, viz
-from .data import DataSplits, digits
-from .device import describe_device, get_device, set_seed
-from .models import MLP
-from .train import History, Trainer
+from .data import DataSplits
+from .device import describe_device, get_device
+from .runs import ModelFactory, default_model, resolve_data, train_run
+from .train import History, Trainer, format_value, plain_value
 
 __all__ = [
     "BATCH_SIZES", "DEFAULT_GRID", "Explorable", "OPTIMIZERS", "ThresholdExplorable", "TrainingPanel",
@@ -58,11 +58,6 @@ __all__ = [
 OPTIMIZERS = tuple(name for name in optim.OPTIMIZERS if name != "adadelta")
 BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512)
 WEIGHT_DECAYS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
-MODEL_SETTINGS = ("dropout", "width", "depth", "activation", "batchnorm", "layernorm", "residual", "init")
-# Settings that go to the Trainer rather than to the model factory (besides lr, optimizer, batch_size, epochs,
-# weight_decay, which every run has).
-TRAINER_EXTRAS = ("scheduler", "scheduler_kwargs", "warmup_epochs", "clip_grad", "l1", "l2", "early_stopping",
-                  "loss", "optimizer_kwargs")
 # 3 × 3 × 2 = 18 runs: a digits MLP trains 15 epochs in a fraction of a second, so the grid takes seconds.
 DEFAULT_GRID = {"lr": [1e-3, 1e-2, 1e-1], "dropout": [0.0, 0.2, 0.5], "batch_size": [32, 128]}
 REDRAW_INTERVAL = 0.2  # seconds: the panel redraws at most ~5 times a second (and always at the end) ...
@@ -71,98 +66,9 @@ SNAPSHOT_NOTE = ("This is a snapshot. Live training needs a running Python kerne
                  "Colab or Binder with the rocket button at the top of the page, or run it locally "
                  "(<code>make lab</code>).")
 
-ModelFactory = Callable[..., nn.Module]
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Training without any widgets
-# ---------------------------------------------------------------------------------------------------------
-
-def _resolve_data(data: DataSplits | Callable[[], DataSplits] | None) -> DataSplits:
-    """``None`` → the digits, a zero-argument factory → its result, splits → themselves."""
-    if data is None:
-        return digits()
-    if callable(data) and not hasattr(data, "task"):
-        data = data()
-    if getattr(data, "task", None) is None or not hasattr(data, "train"):
-        raise ValueError(f"data must be a DataSplits (e.g. dlbook.data.digits()) or a function returning "
-                         f"one, got {data!r}")
-    return data
-
 
 def _is_plain(value: Any) -> bool:
     return value is None or isinstance(value, (bool, int, float, str))
-
-
-def _plain_setting(value: Any) -> Any:
-    """A setting as it is stored in ``History.params``: numbers, strings and None as they are, a function or
-    class by its name, anything else (a loss module …) by a short repr or its type's name."""
-    if _is_plain(value):
-        return value
-    name = getattr(value, "__name__", None)
-    if name:
-        return name
-    text = repr(value)
-    return text if len(text) <= 40 and "\n" not in text else type(value).__name__
-
-
-def default_model(data: DataSplits, *, dropout: float = 0.0, width: int = 64, depth: int = 1,
-                  activation: str = "relu", batchnorm: bool = False, **options: Any) -> nn.Module:
-    """The panel's default network: an :class:`~dlbook.models.MLP` with ``depth`` hidden layers of ``width``.
-
-    One output per class for classification, one logit for binary tasks, one per target for regression.
-    ``options`` go to the MLP as they are (``layernorm``, ``residual``, ``init``).
-    """
-    unknown = sorted(set(options) - set(MODEL_SETTINGS))
-    if unknown:
-        raise ValueError(f"unknown model setting(s) {unknown}; the default MLP accepts "
-                         f"{list(MODEL_SETTINGS)}")
-    if not isinstance(depth, int) or depth < 0:
-        raise ValueError(f"depth must be an integer >= 0, got {depth!r}")
-    in_features = int(np.prod(data.train[0].shape[1:]))
-    if data.task == "classification":
-        out = data.n_classes
-    elif data.task == "binary":
-        out = 1
-    else:
-        out = int(data.train[1].shape[1]) if data.train[1].ndim == 2 else 1
-    return MLP(in_features, [width] * depth, out, activation=activation, dropout=dropout, batchnorm=batchnorm,
-               **options)
-
-
-def train_run(data: DataSplits | Callable[[], DataSplits] | None, model_factory: ModelFactory | None = None,
-              *, lr: float, optimizer: str, batch_size: int, epochs: int, weight_decay: float = 0.0,
-              dropout: float = 0.0, seed: int = 0, device: torch.device | str | None = None,
-              callbacks: Iterable[Callable[[History], Any]] = (),
-              on_model: Callable[[nn.Module], Any] | None = None, **extras: Any) -> History:
-    """Build a fresh model and train it with these settings; return the :class:`History`.
-
-    ``model_factory(data, dropout=..., **model_extras)`` builds the network (default: :func:`default_model`).
-    ``extras`` named in ``TRAINER_EXTRAS`` (``scheduler``, ``clip_grad`` …) go to the :class:`Trainer`, all
-    others to the model factory (``width``, ``depth``, ``activation``, ``batchnorm`` …). The seed is set right
-    before the model is built, so the same settings give the same run (bit-identical on the CPU).
-    ``on_model`` is called with the new model before training starts (the panel keeps it to draw the live
-    decision boundary). The run's History also records the extra settings and the seed in ``params``.
-    """
-    data = _resolve_data(data)
-    if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-    if model_factory is not None and not callable(model_factory):
-        raise ValueError(f"model_factory must be a function (data, **settings) -> nn.Module, "
-                         f"got {model_factory!r}")
-    trainer_extras = {k: v for k, v in extras.items() if k in TRAINER_EXTRAS}
-    model_extras = {k: v for k, v in extras.items() if k not in TRAINER_EXTRAS}
-    # The Trainer checks lr, optimizer, batch_size, epochs, weight_decay … before any time is spent.
-    trainer = Trainer(lr=lr, optimizer=optimizer, batch_size=batch_size, epochs=epochs,
-                      weight_decay=weight_decay, callbacks=callbacks, device=device, **trainer_extras)
-    set_seed(seed)
-    model = (model_factory or default_model)(data, dropout=dropout, **model_extras)
-    if on_model is not None:
-        on_model(model)
-    history = trainer.fit(model, data)
-    history.params.update({k: _plain_setting(v) for k, v in extras.items()})
-    history.params["seed"] = seed
-    return history
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -199,7 +105,7 @@ class TrainingPanel:
             raise ValueError(f"max_runs must be an integer >= 1, got {max_runs!r}")
         if model is not None and not callable(model):
             raise ValueError(f"model must be a function (data, **settings) -> nn.Module, got {model!r}")
-        self.data = _resolve_data(data)
+        self.data = resolve_data(data)
         self.model_factory = model
         self.seed, self.max_runs = seed, max_runs
         self.device = get_device(None if device is None else str(device))
@@ -408,7 +314,7 @@ class TrainingPanel:
         """A self-contained HTML copy of the panel as it is now: plot, settings, runs and a note."""
         png = base64.b64encode(self.image.value).decode("ascii")  # the plot as last drawn
         settings = "".join(f'<th style="padding:0 6px">{html.escape(k)}</th>' for k in self.controls)
-        values = "".join(f'<td style="padding:0 6px">{html.escape(_fmt(_plain_setting(v)))}</td>'
+        values = "".join(f'<td style="padding:0 6px">{html.escape(format_value(plain_value(v)))}</td>'
                          for v in self.settings().values())
         return (
             f'<div class="dlbook-panel-snapshot" style="{_SNAPSHOT_STYLE}">'
@@ -503,7 +409,7 @@ def _extra_control(name: str, spec: Any, default: Any = None) -> w.ValueWidget:
     if isinstance(spec, dict) and spec:  # {label: value}: for values without a readable name (loss modules …)
         return w.Dropdown(options=list(spec.items()), value=next(iter(spec.values())), **common)
     if isinstance(spec, (list, tuple)) and len(spec) > 0:
-        options = [(_fmt(_plain_setting(v)), v) for v in spec]
+        options = [(format_value(plain_value(v)), v) for v in spec]
         value = default if any(default is v or default == v for v in spec if _is_plain(v)) else spec[0]
         return w.Dropdown(options=options, value=value, **common)
     raise ValueError(f"extra_controls[{name!r}] must be a list of options, a {{label: value}} dict, a (low, "
@@ -523,10 +429,10 @@ def _png(fig: Figure) -> bytes:
 def _run_labels(histories: Sequence[History], first: int = 1) -> list[str]:
     """Legend labels: '#k' plus the settings that differ between the runs shown (or the full label)."""
     keys = [k for k in dict.fromkeys(k for h in histories for k in h.params) if k not in ("seed",)]
-    varying = [k for k in keys if len({_fmt(h.params.get(k)) for h in histories}) > 1]
+    varying = [k for k in keys if len({format_value(h.params.get(k)) for h in histories}) > 1]
     labels = []
     for i, h in enumerate(histories, first):
-        shown = " ".join(f"{k}={_fmt(h.params.get(k))}" for k in varying) if varying else h.label
+        shown = " ".join(f"{k}={format_value(h.params.get(k))}" for k in varying) if varying else h.label
         labels.append(f"#{i} {shown}")
     return labels
 
@@ -620,14 +526,6 @@ _SNAPSHOT_STYLE = ("border:1px solid #ccc;border-radius:6px;padding:8px 12px;mar
 _TABLE_STYLE = "border-collapse:collapse;font-size:85%;margin:6px 0"
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
 def _metrics_text(history: History) -> str:
     parts = []
     for key in ("train_loss", "val_loss", "train_acc", "val_acc"):
@@ -694,7 +592,7 @@ def _check_grid(grid: Any) -> dict[str, list[Any]]:
         values = list(values) if isinstance(values, (list, tuple)) else None
         if not values:
             raise ValueError(f"grid[{name!r}] must be a non-empty list of values")
-        if len({_fmt(v) for v in values}) != len(values):
+        if len({format_value(v) for v in values}) != len(values):
             raise ValueError(f"grid[{name!r}] must not repeat a value, got {values}")
         checked[str(name)] = values
     return checked
@@ -711,7 +609,7 @@ def explore(data: DataSplits | Callable[[], DataSplits] | None = None, model: Mo
     come from ``fixed`` (e.g. ``weight_decay=1e-4``, ``width=128``) or the usual defaults (lr 1e-3,
     batch_size 64, no dropout or weight decay). Every run uses the same seed.
     """
-    data = _resolve_data(data)
+    data = resolve_data(data)
     grid = _check_grid(DEFAULT_GRID if grid is None else grid)
     base = {"lr": 1e-3, "batch_size": 64, "weight_decay": 0.0, "dropout": 0.0, "optimizer": optimizer,
             "epochs": epochs, **fixed}
@@ -791,7 +689,7 @@ class Explorable:
         axes = []
         for name, values in self.grid.items():
             numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-            axes.append({"name": name, "labels": [_fmt(v) for v in values],
+            axes.append({"name": name, "labels": [format_value(v) for v in values],
                          "kind": "range" if numeric else "select", "start": len(values) // 2})
         runs = []
         for settings, history in self.runs:
@@ -852,7 +750,7 @@ class Explorable:
         uid = "dlx-" + uuid.uuid4().hex[:12]
         payload = self.payload()
         data = json.dumps(payload, allow_nan=False).replace("</", "<\\/")
-        fixed = ", ".join(f"{k}={_fmt(v)}" for k, v in self.fixed.items())
+        fixed = ", ".join(f"{k}={format_value(v)}" for k, v in self.fixed.items())
         return (_EXPLORABLE_TEMPLATE
                 .replace("__TITLE__", html.escape(self.title))
                 .replace("__FIXED__", html.escape(fixed))

@@ -11,7 +11,7 @@ import torch
 from sklearn.preprocessing import StandardScaler
 
 from dlbook import data
-from dlbook.data import DataSplits
+from dlbook.data import DataSplits, digits, random_shift
 
 
 def _all_parts(splits: DataSplits):
@@ -482,3 +482,27 @@ def test_to_returns_new_splits_on_the_device():
     assert moved.scaler is splits.scaler and moved.name == splits.name
     if torch.cuda.is_available():
         assert moved.to("cuda").train[0].device.type == "cuda"
+
+
+def test_random_shift_moves_whole_images_and_fills_the_gap():
+    images = torch.zeros(50, 8, 8)
+    images[:, 3:5, 3:5] = 1.0
+    shifted = random_shift(images, torch.Generator().manual_seed(0), max_shift=1)
+    assert shifted.shape == images.shape
+    assert torch.equal(shifted.sum(dim=(1, 2)), images.sum(dim=(1, 2)))  # the blob stays inside the frame
+    assert not torch.equal(shifted, images)
+    assert torch.equal(random_shift(images, torch.Generator().manual_seed(0), max_shift=0), images)
+
+
+def test_augmented_adds_copies_of_the_training_set_only():
+    data = digits()
+    more = data.augmented(copies=2, seed=0)
+    assert len(more.train[0]) == 3 * len(data.train[0])
+    assert torch.equal(more.train[0][: len(data.train[0])], data.train[0])
+    assert torch.equal(more.train[1], data.train[1].repeat(3))
+    assert more.val[0] is data.val[0]
+    assert torch.equal(data.augmented(copies=2, seed=0).train[0], more.train[0])
+    with pytest.raises(ValueError, match="copies"):
+        data.augmented(copies=0)
+    with pytest.raises(ValueError, match="image_shape"):
+        data.augmented(image_shape=(4, 4))

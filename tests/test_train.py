@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from dlbook import History, Trainer, set_seed
+from dlbook import data as datasets
 from dlbook.models import MLP
 from dlbook.train import load_checkpoint, lr_find, save_checkpoint
 
@@ -231,3 +232,48 @@ def test_label_noise_corrupts_only_training_labels_with_wrong_classes():
     assert torch.equal(noisy.val[1], data.val[1]) and torch.equal(noisy.test[1], data.test[1])
     with pytest.raises(ValueError, match="fraction"):
         data.with_label_noise(1.5)
+
+
+# ----------------------------------------------------------------------------- shared helpers of this wave
+
+def test_first_epoch_finds_the_first_epoch_past_a_threshold():
+    h = History()
+    for epoch, (loss, acc) in enumerate([(2.0, 0.3), (1.0, 0.8), (0.5, 0.95), (0.4, 0.9)], start=1):
+        h.append(epoch=epoch, val_loss=loss, val_acc=acc)
+    assert h.first_epoch("val_acc", 0.9) == 3
+    assert h.first_epoch("val_loss", 1.0) == 2
+    assert h.first_epoch("val_acc", 0.99) is None
+    assert h.first_epoch("val_loss", 2.0, mode="max") == 1
+    with pytest.raises(ValueError, match="mode"):
+        h.first_epoch("val_acc", 0.9, mode="up")
+
+
+def test_a_model_that_does_not_fit_the_data_is_refused_before_training():
+    data = datasets.digits()
+    with pytest.raises(ValueError, match="does not accept the inputs"):
+        Trainer(epochs=1, device="cpu").fit(nn.Linear(10, 10), data)
+    with pytest.raises(ValueError, match=r"one score per class, shape \(batch, 10\)"):
+        Trainer(epochs=1, device="cpu").fit(nn.Linear(64, 3), data)
+    with pytest.raises(ValueError, match="one logit per example"):
+        Trainer(epochs=1, device="cpu").fit(nn.Linear(2, 2), datasets.moons())
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_a_weighted_loss_moves_to_the_gpu_with_the_model():
+    data = datasets.moons()
+    loss = nn.BCEWithLogitsLoss(pos_weight=torch.tensor([2.0]))
+    history = Trainer(epochs=1, loss=loss, device="cuda").fit(nn.Linear(2, 1), data)
+    assert len(history) == 1
+
+
+def test_early_stopping_restores_the_best_weights_after_a_divergence():
+    set_seed(0)
+    model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    # lr 0.05 for epoch 1, then x1000 per epoch: the run learns once, then blows up
+    trainer = Trainer(lr=0.05, optimizer="sgd", epochs=10, early_stopping=5, scheduler="exponential",
+                      scheduler_kwargs={"gamma": 1000.0}, device="cpu")
+    history = trainer.fit(model, datasets.digits())
+    assert history.stopped == "diverged"
+    assert history.best_epoch == 1
+    assert "Restored the weights of epoch 1" in history.message
+    assert all(torch.isfinite(p).all() for p in model.parameters())

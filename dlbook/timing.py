@@ -1,0 +1,45 @@
+"""Timing code fairly on any device: wait for the GPU before reading the clock, report the median."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = ["synchronize", "time_call"]
+
+
+def synchronize(device: torch.device | str | None = None) -> None:
+    """Wait until the work queued on ``device`` has finished (CUDA and MPS run asynchronously; the CPU does not)."""
+    kind = torch.device(device).type if device is not None else "cpu"
+    if kind == "cuda":
+        torch.cuda.synchronize()
+    elif kind == "mps":
+        torch.mps.synchronize()
+
+
+def time_call(fn: Callable[..., Any], *args: Any, repeats: int = 10, warmup: int = 1,
+              device: torch.device | str | None = None, **kwargs: Any) -> float:
+    """Median wall-clock seconds of ``fn(*args, **kwargs)`` over ``repeats`` calls, after ``warmup`` calls.
+
+    ``device`` is where ``fn`` does its work: a GPU is synchronised before every clock reading, so the time
+    covers the computation and not only its launch.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable, got {fn!r}")
+    for name, value, low in (("repeats", repeats, 1), ("warmup", warmup, 0)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    for _ in range(warmup):
+        fn(*args, **kwargs)
+    synchronize(device)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(*args, **kwargs)
+        synchronize(device)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
