@@ -13,13 +13,16 @@ _ALLOWED_DEVICES = ("cuda", "mps", "cpu")
 
 
 def set_seed(seed: int) -> None:
-    """Seed Python, NumPy and PyTorch (CPU and CUDA) so that CPU runs are bit-identical."""
+    """Seed Python, NumPy and PyTorch (CPU and CUDA) so that CPU runs are bit-identical.
+
+    It leaves ``torch.use_deterministic_algorithms`` as you set it: on a GPU some kernels are nondeterministic
+    unless you turn that on yourself (it makes some operations slower or unavailable).
+    """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
-    torch.use_deterministic_algorithms(False)
 
 
 def _mps_available() -> bool:

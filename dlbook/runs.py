@@ -29,7 +29,7 @@ MODEL_SETTINGS = ("dropout", "width", "depth", "activation", "batchnorm", "layer
 # Settings that go to the Trainer rather than to the model factory (besides lr, optimizer, batch_size, epochs,
 # weight_decay, which every run has).
 TRAINER_EXTRAS = ("scheduler", "scheduler_kwargs", "warmup_epochs", "clip_grad", "l1", "l2", "early_stopping",
-                  "min_delta", "loss", "optimizer_kwargs")
+                  "min_delta", "loss", "optimizer_kwargs", "generator")
 
 ModelFactory = Callable[..., nn.Module]
 
@@ -104,7 +104,7 @@ def run(data: DataSplits | Callable[[], DataSplits] | None, model: ModelFactory 
     if on_model is not None:
         on_model(net)
     history = trainer.fit(net, data)
-    history.params.update({k: plain_value(v) for k, v in extras.items()})
+    history.params.update({k: plain_value(v) for k, v in extras.items() if k != "generator"})
     history.params["seed"] = seed
     history.model = net
     return history

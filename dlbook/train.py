@@ -175,7 +175,9 @@ class Trainer:
     ``optimizer -> scheduler``) with ``scheduler_kwargs``, ``warmup_epochs`` (linear warm-up), ``clip_grad``
     (max gradient norm), ``early_stopping`` (patience in epochs; the best weights are restored), ``callbacks``
     (called as ``callback(history)`` after every epoch; returning ``True`` stops the run as "interrupted"),
-    ``progress`` (a tqdm bar), ``loss`` (a name from ``LOSSES`` or a module; default chosen from the task).
+    ``progress`` (a tqdm bar), ``loss`` (a name from ``LOSSES`` or a module; default chosen from the task),
+    ``generator`` (a CPU ``torch.Generator`` that orders the batches; default: torch's global generator, which
+    ``dlbook.set_seed`` seeds).
     """
 
     def __init__(self, lr: float = 1e-3, optimizer: str | Callable[..., torch.optim.Optimizer] = "adam",
@@ -185,7 +187,7 @@ class Trainer:
                  scheduler_kwargs: dict[str, Any] | None = None, warmup_epochs: int = 0,
                  clip_grad: float | None = None, early_stopping: int | None = None, min_delta: float = 0.0,
                  callbacks: Iterable[Callback] = (), progress: bool = False,
-                 device: torch.device | str | None = None) -> None:
+                 device: torch.device | str | None = None, generator: torch.Generator | None = None) -> None:
         _check(isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0, f"lr must be > 0, got {lr!r}")
         _check(isinstance(batch_size, int) and batch_size >= 1,
                f"batch_size must be an integer >= 1, got {batch_size!r}")
@@ -215,7 +217,9 @@ class Trainer:
         self.loss, self.scheduler, self.scheduler_kwargs = loss, scheduler, dict(scheduler_kwargs or {})
         self.warmup_epochs, self.clip_grad = warmup_epochs, clip_grad
         self.early_stopping, self.min_delta = early_stopping, float(min_delta)
-        self.callbacks, self.progress = list(callbacks), progress
+        _check(generator is None or (isinstance(generator, torch.Generator) and generator.device.type == "cpu"),
+               f"generator must be a CPU torch.Generator or None, got {generator!r}")
+        self.callbacks, self.progress, self.generator = list(callbacks), progress, generator
         self.device = torch.device(device) if device is not None else get_device()
 
     # ------------------------------------------------------------------ the loop
@@ -295,7 +299,10 @@ class Trainer:
         """One pass over the training set in shuffled mini-batches; metrics stay on the device until the end."""
         model.train()
         n = X.shape[0]
-        order = torch.randperm(n, device=X.device)
+        if self.generator is None:
+            order = torch.randperm(n, device=X.device)
+        else:
+            order = torch.randperm(n, generator=self.generator).to(X.device)
         loss_sum = torch.zeros((), device=X.device)
         correct = torch.zeros((), device=X.device, dtype=torch.long)
         penalized = bool(self.l1 or self.l2)

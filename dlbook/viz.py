@@ -67,16 +67,17 @@ def _get_axes(ax: Axes | Sequence[Axes] | None, n: int, ncols: int | None = None
     return axes[0].figure, axes
 
 
-def _color(i: int) -> str:
+def run_color(i: int) -> str:
+    """The colour of the i-th run in every plot of the book (matplotlib's C0…C9 cycle)."""
     return f"C{i % 10}"
 
 
-def _integer_epochs(ax: Axes) -> None:
+def integer_epochs(ax: Axes) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
 
 
-def _mark_diverged(ax: Axes, x: Sequence[float], y: Sequence[float], label: str | None = None,
+def mark_diverged(ax: Axes, x: Sequence[float], y: Sequence[float], label: str | None = None,
                    annotate: bool = False) -> None:
     """A red × at the end of a curve; if the last value is inf/nan, at the top of what was drawn."""
     y = np.asarray(y, dtype=float)
@@ -90,7 +91,7 @@ def _mark_diverged(ax: Axes, x: Sequence[float], y: Sequence[float], label: str 
                     color=DIVERGED_COLOR, fontweight="bold")
 
 
-def _style_legend_handles() -> list[Line2D]:
+def style_legend_handles() -> list[Line2D]:
     return [Line2D([], [], color="grey", linestyle=TRAIN_STYLE, label="train"),
             Line2D([], [], color="grey", linestyle=VAL_STYLE, label="val")]
 
@@ -140,12 +141,12 @@ def plot_history(history: History, metrics: Sequence[str] | str = ("loss", "acc"
             ax.axvline(best, color="black", linestyle=":", linewidth=1,
                        label=f"early stopping: weights of epoch {best} restored")
         if history.stopped == "diverged" and f"train_{metric}" in history:
-            _mark_diverged(ax, epochs, history[f"train_{metric}"], annotate=True)
+            mark_diverged(ax, epochs, history[f"train_{metric}"], annotate=True)
             if metric == "loss":
                 ax.set_yscale("log")
         ax.set_title(METRIC_NAMES.get(metric, metric))
         ax.set_ylabel(METRIC_NAMES.get(metric, metric))
-        _integer_epochs(ax)
+        integer_epochs(ax)
         ax.legend(fontsize=8)
     fig.suptitle(title if title is not None else history.label, fontsize="medium")
     return fig
@@ -196,19 +197,19 @@ def plot_histories(histories: Sequence[History], metric: str | Sequence[str] = "
             drawn = [key for key in keys if key in history]
             for key in drawn:
                 style = VAL_STYLE if key.startswith("val_") else TRAIN_STYLE
-                a.plot(history["epoch"], history[key], color=_color(i), linestyle=style,
+                a.plot(history["epoch"], history[key], color=run_color(i), linestyle=style,
                        label=label if key == drawn[0] else None)
                 if history.stopped == "diverged":
-                    _mark_diverged(a, history["epoch"], history[key],
+                    mark_diverged(a, history["epoch"], history[key],
                                    label=None if diverged_labelled else "diverged")
                     diverged_labelled = True
         if "loss" in name and any(h.stopped == "diverged" for h in histories):
             a.set_yscale("log")
         handles, _ = a.get_legend_handles_labels()
-        a.legend(handles=handles + (_style_legend_handles() if len(keys) == 2 else []), fontsize=8)
+        a.legend(handles=handles + (style_legend_handles() if len(keys) == 2 else []), fontsize=8)
         a.set_title(METRIC_NAMES.get(name, name))
         a.set_ylabel(METRIC_NAMES.get(name, name))
-        _integer_epochs(a)
+        integer_epochs(a)
     if title is not None:
         fig.suptitle(title, fontsize="medium")
     return fig
@@ -319,7 +320,7 @@ def plot_lr_schedule(scheduler: str | Callable[..., Any] | None, epochs: int, lr
                    label=f"warm-up ({warmup_epochs} epochs)")
     ax.set_ylabel("learning rate")
     ax.set_ylim(bottom=0)
-    _integer_epochs(ax)
+    integer_epochs(ax)
     handles, _ = ax.get_legend_handles_labels()
     if val_losses is not None:
         twin = ax.twinx()
@@ -429,7 +430,7 @@ def plot_decision_boundary(model: nn.Module, X: Any, y: Any, ax: Axes | None = N
     else:
         k = out.shape[1]
         pred = out.argmax(dim=1).numpy().reshape(xx.shape)
-        colors = {c: _color(c) for c in range(max(k, labels.max() + 1))}
+        colors = {c: run_color(c) for c in range(max(k, labels.max() + 1))}
         cmap = ListedColormap([colors[c] for c in range(k)])
         ax.contourf(xx, yy, pred, levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.3)
     for c in labels:
@@ -528,9 +529,9 @@ def plot_loss_surface(function: Any, traces: dict[str, Any] | None = None, ax: A
         path = _numpy(path)
         if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
             raise ValueError(f"traces[{name!r}] must have shape (steps + 1, 2), got {path.shape}")
-        ax.plot(path[:, 0], path[:, 1], color=_color(i), linewidth=1.8, marker=".", markersize=3, label=name)
+        ax.plot(path[:, 0], path[:, 1], color=run_color(i), linewidth=1.8, marker=".", markersize=3, label=name)
         ax.scatter(*path[0], marker="o", s=60, facecolor="white", edgecolors="black", zorder=5)
-        ax.scatter(*path[-1], marker="s", s=45, color=_color(i), edgecolors="black", zorder=5)
+        ax.scatter(*path[-1], marker="s", s=45, color=run_color(i), edgecolors="black", zorder=5)
     ax.scatter(*function.minimum, marker="*", s=250, color="gold", edgecolors="black", zorder=6)
     handles, _ = ax.get_legend_handles_labels()
     handles += [Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor="black", linestyle="none",
@@ -610,7 +611,7 @@ def plot_roc(y_true: Any, scores: Any, ax: Axes | None = None, label: str | None
     if not any(line.get_gid() == "chance" for line in ax.lines):
         ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="chance (AUC = 0.5)", gid="chance")
     text = f"AUC = {auc:.3f}"
-    ax.plot(fpr, tpr, color=_color(n_curves), gid="roc", label=f"{label} ({text})" if label else text)
+    ax.plot(fpr, tpr, color=run_color(n_curves), gid="roc", label=f"{label} ({text})" if label else text)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)
     ax.set_aspect("equal")
@@ -664,7 +665,7 @@ def _plot_histograms(values: dict[str, np.ndarray], skipped: list[str], ax: Axes
     if values:
         edges = np.histogram_bin_edges(np.concatenate(list(values.values())), bins=bins)
         for i, (name, v) in enumerate(values.items()):
-            ax.hist(v, bins=edges, density=True, histtype="step", linewidth=1.5, color=_color(i),
+            ax.hist(v, bins=edges, density=True, histtype="step", linewidth=1.5, color=run_color(i),
                     label=f"{name} (std {v.std():.2g})")
         ax.legend(fontsize=8)
         if skipped:

@@ -33,3 +33,13 @@ def test_set_seed_makes_random_streams_repeat():
     assert torch.equal(a[0], b[0]) and (a[1] == b[1]).all() and a[2] == b[2]
     with pytest.raises(ValueError, match="seed"):
         dlbook.set_seed(-1)
+
+
+def test_set_seed_leaves_the_deterministic_algorithms_choice_alone():
+    before = torch.are_deterministic_algorithms_enabled()
+    try:
+        torch.use_deterministic_algorithms(True)
+        dlbook.set_seed(0)
+        assert torch.are_deterministic_algorithms_enabled()
+    finally:
+        torch.use_deterministic_algorithms(before)

@@ -288,15 +288,35 @@ def test_threshold_table_matches_sklearn_and_explorable_embeds_it():
     table = threshold_table(y, scores, [0.3, 0.5, 0.7])
     for _, row in table.iterrows():
         pred = (scores >= row.threshold).astype(int)
-        assert row.TP == int(((pred == 1) & (y == 1)).sum()) and row.FP == int(((pred == 1) & (y == 0)).sum())
+        assert row.TP == int(((pred == 1) & (y == 1)).sum())
+        assert row.FP == int(((pred == 1) & (y == 0)).sum())
         assert row.precision == pytest.approx(precision_score(y, pred))
-        assert row.recall == pytest.approx(recall_score(y, pred)) and row.F1 == pytest.approx(f1_score(y, pred))
+        assert row.recall == pytest.approx(recall_score(y, pred))
+        assert row.F1 == pytest.approx(f1_score(y, pred))
     html_a, html_b = threshold_explorable(y, scores)._repr_html_(), threshold_explorable(y, scores)._repr_html_()
-    rows = json.loads(re.search(r"rows = (\[.*?\]);", html_a).group(1))
-    assert len(rows) == 49 and rows[0]["threshold"] == 0.02
-    assert "<script src=" not in html_a and 'data-param="threshold"' in html_a
+    _, rows = embedded_json(html_a)
+    assert len(rows) == 49
+    assert rows[0]["threshold"] == 0.02
+    assert "<script src=" not in html_a
+    assert 'data-param="threshold"' in html_a
     assert re.search(r'id="(thr-\w+)"', html_a).group(1) != re.search(r'id="(thr-\w+)"', html_b).group(1)
     with pytest.raises(ValueError, match="scores"):
         threshold_table(y, scores * 3)
     with pytest.raises(ValueError, match="table"):
         ThresholdExplorable(table.drop(columns="F1"))
+
+
+def test_a_panel_run_is_not_changed_by_random_numbers_drawn_elsewhere_meanwhile(digits):
+    quiet = TrainingPanel(digits, epochs=3, device="cpu")
+    busy = TrainingPanel(digits, epochs=3, device="cpu")
+    first = quiet.train()
+    second = busy.train(callbacks=[lambda history: torch.rand(1000) is None])  # a "cell" using torch's RNG
+    assert same_curves(first, second)
+
+
+def test_the_panel_draws_data_that_lives_on_the_gpu():
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    panel = TrainingPanel(datasets.moons().to("cuda"), epochs=2, device="cuda")
+    panel.train()
+    assert panel.image.value
