@@ -18,12 +18,13 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from sklearn.datasets import load_digits, make_circles, make_moons
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
+
+if TYPE_CHECKING:  # scikit-learn is imported where a function needs it: `import dlbook` stays fast
+    from sklearn.preprocessing import StandardScaler
 
 __all__ = [
     "DataSplits",
@@ -234,6 +235,8 @@ def _split_indices(
     if not shuffle:
         return index[:n_train], index[n_train : n_train + n_val], index[n_train + n_val :]
     labels = _stratify_labels(y, n_test) if stratify else None
+    from sklearn.model_selection import train_test_split
+
     rest, test = train_test_split(index, test_size=n_test, random_state=seed, stratify=labels)
     labels = _stratify_labels(y[rest], n_val) if stratify else None
     train, val = train_test_split(rest, test_size=n_val, random_state=seed, stratify=labels)
@@ -274,6 +277,8 @@ def _assemble(
     X_train = parts["train"][0]
     scaler = None
     if scaling is not None:
+        from sklearn.preprocessing import StandardScaler
+
         scaler = StandardScaler().fit(_scaling_view(X_train.astype(np.float64), scaling))
     tensors = {}
     for part, (X, y) in parts.items():
@@ -361,6 +366,8 @@ def digits(
     Pixels are divided by 16 so they lie in [0, 1]. ``flat=True`` gives X of shape (N, 64), standardised per
     pixel; ``flat=False`` gives (N, 1, 8, 8) images for a CNN, standardised with one global mean and std.
     """
+    from sklearn.datasets import load_digits
+
     bunch = load_digits()
     X = bunch.images.astype(np.float32) / 16.0
     X = X.reshape(len(X), 64) if flat else X[:, None, :, :]
@@ -415,6 +422,8 @@ def moons(
 ) -> DataSplits:
     """Two interleaving half circles (scikit-learn's ``make_moons``); ``noise`` is the std of added jitter."""
     _check_toy(n, noise, seed)
+    from sklearn.datasets import make_moons
+
     X, y = make_moons(n_samples=n, noise=noise, random_state=seed)
     return make_splits(X, y, "binary", name="moons", val_size=val_size, test_size=test_size, seed=seed)
 
@@ -430,6 +439,8 @@ def circles(
     """A small circle (label 1) inside a large one (label 0); ``factor`` is the ratio of their radii."""
     _check_toy(n, noise, seed)
     _check_fraction("factor", factor)
+    from sklearn.datasets import make_circles
+
     X, y = make_circles(n_samples=n, noise=noise, factor=factor, random_state=seed)
     return make_splits(X, y, "binary", name="circles", val_size=val_size, test_size=test_size, seed=seed)
 
@@ -571,6 +582,8 @@ def _window_splits(
         raise ValueError(f"window + horizon ({window} + {horizon}) is too long for {len(series)} steps")
     n_train, n_val, _ = _split_counts(n_windows, val_size, test_size)
     train_span = series[: n_train - 1 + window + horizon].reshape(-1, 1)
+    from sklearn.preprocessing import StandardScaler
+
     scaler = StandardScaler().fit(train_span)
     scaled = scaler.transform(series.reshape(-1, 1)).ravel()
     starts = np.arange(n_windows)
@@ -879,6 +892,8 @@ def mnist(
         raise ValueError(f"val_size={val_size} leaves no training images out of {len(train_x)}")
     index = np.arange(len(train_x))
     labels = _stratify_labels(train_y, n_val)
+    from sklearn.model_selection import train_test_split
+
     train, val = train_test_split(index, test_size=n_val, random_state=seed, stratify=labels)
     parts = {
         "train": (images(train_x[train]), train_y[train]),

@@ -11,10 +11,9 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
@@ -41,6 +40,9 @@ SCHEDULERS = tuple(SCHEDULER_OPTIONS)
 DIVERGENCE_FACTOR = 1e4  # a training loss this many times the untrained model's also counts as diverged
 
 Callback = Callable[["History"], Any]
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class History:
@@ -114,6 +116,8 @@ class History:
 
     def to_frame(self) -> pd.DataFrame:
         """The per-epoch records as a pandas DataFrame indexed by epoch."""
+        import pandas as pd
+
         frame = pd.DataFrame(self.data)
         return frame.set_index("epoch") if "epoch" in frame else frame
 

@@ -7,6 +7,8 @@ Full-page screenshots go to `_build/screenshots/<page>.png`.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -211,6 +213,37 @@ def test_interactive_page(page: Page, site: str, problems: list[str], screenshot
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Claim marks: every chapter whose code checks claims shows them, styled by dlbook/static/claims.css
+# ---------------------------------------------------------------------------------------------------------
+
+def _chapters_with_claims() -> list[tuple[str, int]]:
+    """(page relative to _build/html, number of claim( calls in its notebook) for every chapter that has claims."""
+    found = []
+    for notebook in sorted((ROOT / "book").glob("part*/*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        n = sum(len(re.findall(r"\bclaim\(", "".join(c["source"]))) for c in cells if c["cell_type"] == "code")
+        if n:
+            found.append((notebook.relative_to(ROOT).with_suffix(".html").as_posix(), n))
+    return found
+
+
+@pytest.mark.parametrize(("relative", "n_claims"), _chapters_with_claims() or [("(none found)", 0)])
+def test_chapter_shows_its_claim_marks(page: Page, site: str, problems: list[str], relative: str,
+                                       n_claims: int) -> None:
+    if relative == "(none found)":
+        pytest.fail("no chapter notebook calls claim(...)")
+    _open(page, site + relative)
+    marks = page.locator(".dlbook-claim")
+    minimum = min(n_claims, 5) if "part1_concepts" in relative else 1
+    assert marks.count() >= minimum, f"{relative}: {marks.count()} claim marks shown, expected >= {minimum}"
+    first = marks.first
+    assert "checked" in first.inner_text()
+    style = first.evaluate("e => getComputedStyle(e).borderLeftStyle")
+    assert style == "solid", "claims.css is not applied to the claim marks"
+    assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # The landing page and the reference pages
 # ---------------------------------------------------------------------------------------------------------
 
@@ -241,6 +274,7 @@ def test_api_page(page: Page, site: str, problems: list[str], screenshots_dir: P
     trainer = page.locator("dt[id='dlbook.train.Trainer']")
     assert trainer.count() == 1, "dlbook.train.Trainer is not documented"
     assert "Trainer" in trainer.inner_text()
-    assert page.locator("dt[id='dlbook.widgets.TrainingPanel']").count() == 1, "TrainingPanel is not documented"
+    assert page.locator("dt[id='dlbook.panel.TrainingPanel']").count() == 1, "TrainingPanel is not documented"
+    assert page.locator("dt[id='dlbook.book.claim']").count() == 1, "claim is not documented"
     _screenshot(page, screenshots_dir / "api.png")
     assert not problems, "\n".join(problems)
