@@ -17,8 +17,9 @@ SNIPPET = "import time; t = time.perf_counter(); import {module}; print(time.per
 
 def seconds(module: str) -> float:
     """Wall time of one `import module` in a new interpreter (the interpreter's own start-up not counted)."""
-    out = subprocess.run([sys.executable, "-c", SNIPPET.format(module=module)], check=True, capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", SNIPPET.format(module=module)], check=True, capture_output=True, text=True
+    ).stdout
     return float(out.strip().splitlines()[-1])
 
 

@@ -30,7 +30,7 @@ def hand_loop(model: nn.Module, data: dlbook.data.DataSplits, device: torch.devi
         model.train()
         order = torch.randperm(X.shape[0], device=device)
         for start in range(0, X.shape[0], BATCH_SIZE):
-            idx = order[start:start + BATCH_SIZE]
+            idx = order[start : start + BATCH_SIZE]
             loss = loss_fn(model(X[idx]), y[idx])
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -16,11 +16,35 @@ from .runs import run, run_seeds
 from .seeds import Spread, over_seeds
 from .train import History, Trainer
 
-SUBMODULES = ("book", "data", "device", "explorables", "models", "optim", "panel", "runs", "seeds", "timing",
-              "tracking", "train", "viz", "widgets")
+SUBMODULES = (
+    "book",
+    "data",
+    "device",
+    "explorables",
+    "models",
+    "optim",
+    "panel",
+    "runs",
+    "seeds",
+    "timing",
+    "tracking",
+    "train",
+    "viz",
+    "widgets",
+)
 
-__all__ = ["History", "Spread", "Trainer", "describe_device", "get_device", "over_seeds", "run", "run_seeds",
-           "set_seed", *SUBMODULES]
+__all__ = [
+    "History",
+    "Spread",
+    "Trainer",
+    "describe_device",
+    "get_device",
+    "over_seeds",
+    "run",
+    "run_seeds",
+    "set_seed",
+    *SUBMODULES,
+]
 __version__ = "0.1.0"
 
 

@@ -75,8 +75,10 @@ class Claim:
         evidence = html.escape(self.evidence_text())
         title = f' title="{evidence}"' if evidence else ""
         details = f'<span class="dlbook-claim-evidence">{evidence}</span>' if evidence else ""
-        return (f'<div class="dlbook-claim"{title}><span class="dlbook-claim-mark">✓ checked</span> '
-                f'<span class="dlbook-claim-text">{html.escape(self.statement)}</span>{details}</div>')
+        return (
+            f'<div class="dlbook-claim"{title}><span class="dlbook-claim-mark">✓ checked</span> '
+            f'<span class="dlbook-claim-text">{html.escape(self.statement)}</span>{details}</div>'
+        )
 
 
 def claim(statement: str, holds: bool | np.bool_, **evidence: Any) -> None:

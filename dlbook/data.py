@@ -124,8 +124,13 @@ class DataSplits:
         noisy[flipped.to(y.device)] = (y[flipped.to(y.device)] + offset.to(y.device)) % self.n_classes
         return dataclasses.replace(self, train=(X, noisy), extras={**self.extras, "flipped": flipped})
 
-    def augmented(self, copies: int = 4, seed: int = 0, transform: Callable[..., torch.Tensor] | None = None,
-                  image_shape: tuple[int, int] | None = None) -> DataSplits:
+    def augmented(
+        self,
+        copies: int = 4,
+        seed: int = 0,
+        transform: Callable[..., torch.Tensor] | None = None,
+        image_shape: tuple[int, int] | None = None,
+    ) -> DataSplits:
         """A copy whose training set also holds ``copies`` randomly transformed versions of every image.
 
         ``transform(images, generator)`` gets a batch of images shaped ``(N, ..., H, W)`` and returns the same
@@ -146,8 +151,9 @@ class DataSplits:
         generator = torch.Generator().manual_seed(seed)
         transform = transform or random_shift
         versions = [X] + [transform(images, generator).reshape(X.shape) for _ in range(copies)]
-        return dataclasses.replace(self, train=(torch.cat(versions), y.repeat(copies + 1)),
-                                   name=f"{self.name} + {copies} augmented copies")
+        return dataclasses.replace(
+            self, train=(torch.cat(versions), y.repeat(copies + 1)), name=f"{self.name} + {copies} augmented copies"
+        )
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{part}={len(getattr(self, part)[0])}" for part in ("train", "val", "test"))
@@ -158,8 +164,9 @@ class DataSplits:
         )
 
 
-def random_shift(images: torch.Tensor, generator: torch.Generator | None = None, max_shift: int = 1,
-                 fill: float | None = None) -> torch.Tensor:
+def random_shift(
+    images: torch.Tensor, generator: torch.Generator | None = None, max_shift: int = 1, fill: float | None = None
+) -> torch.Tensor:
     """Move each image of ``images`` (shape ``(N, ..., H, W)``) by a random whole number of pixels, at most
     ``max_shift`` in x and in y; uncovered pixels get ``fill`` (default: the smallest value, the background)."""
     if images.ndim < 3:
@@ -169,7 +176,7 @@ def random_shift(images: torch.Tensor, generator: torch.Generator | None = None,
     height, width = images.shape[-2:]
     padded = torch.nn.functional.pad(images, (max_shift,) * 4, value=fill)
     offsets = torch.randint(0, 2 * max_shift + 1, (len(images), 2), generator=generator).tolist()
-    return torch.stack([p[..., i:i + height, j:j + width] for p, (i, j) in zip(padded, offsets)])
+    return torch.stack([p[..., i : i + height, j : j + width] for p, (i, j) in zip(padded, offsets)])
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -394,9 +401,7 @@ def _check_toy(n: int, noise: float, seed: int) -> None:
     _check_seed(seed)
 
 
-def xor(
-    n: int = 400, noise: float = 0.1, seed: int = 0, val_size: float = 0.2, test_size: float = 0.2
-) -> DataSplits:
+def xor(n: int = 400, noise: float = 0.1, seed: int = 0, val_size: float = 0.2, test_size: float = 0.2) -> DataSplits:
     """Four Gaussian blobs around (±1, ±1); the label is 1 where the two coordinates have opposite signs.
 
     No straight line separates the classes, so a model needs a hidden layer. ``noise``: std of each blob.
@@ -417,9 +422,7 @@ def xor_truth_table() -> tuple[torch.Tensor, torch.Tensor]:
     return X, y
 
 
-def moons(
-    n: int = 400, noise: float = 0.2, seed: int = 0, val_size: float = 0.2, test_size: float = 0.2
-) -> DataSplits:
+def moons(n: int = 400, noise: float = 0.2, seed: int = 0, val_size: float = 0.2, test_size: float = 0.2) -> DataSplits:
     """Two interleaving half circles (scikit-learn's ``make_moons``); ``noise`` is the std of added jitter."""
     _check_toy(n, noise, seed)
     from sklearn.datasets import make_moons
@@ -602,9 +605,7 @@ def _window_splits(
     return splits
 
 
-def sunspots(
-    window: int = 24, horizon: int = 1, val_size: float = 0.15, test_size: float = 0.15
-) -> DataSplits:
+def sunspots(window: int = 24, horizon: int = 1, val_size: float = 0.15, test_size: float = 0.15) -> DataSplits:
     """Yearly mean sunspot numbers 1700-2008 (bundled with statsmodels) as a forecasting task.
 
     Each X is ``window`` consecutive (standardised) years, shape (N, window, 1); y holds the next ``horizon``

@@ -32,8 +32,16 @@ from .data import DataSplits
 from .runs import ModelFactory, resolve_data, run
 from .train import History, format_value
 
-__all__ = ["DEFAULT_GRID", "Explorable", "ThresholdExplorable", "explore", "json_for_script", "render",
-           "threshold_explorable", "threshold_table"]
+__all__ = [
+    "DEFAULT_GRID",
+    "Explorable",
+    "ThresholdExplorable",
+    "explore",
+    "json_for_script",
+    "render",
+    "threshold_explorable",
+    "threshold_table",
+]
 
 DEFAULT_GRID = {"lr": [1e-3, 1e-2, 1e-1], "dropout": [0.0, 0.2, 0.5], "batch_size": [32, 128]}
 
@@ -80,10 +88,18 @@ def _check_grid(grid: Any) -> dict[str, list[Any]]:
     return checked
 
 
-def explore(data: DataSplits | Callable[[], DataSplits] | None = None, model: ModelFactory | None = None,
-            grid: dict[str, Sequence[Any]] | None = None, *, epochs: int = 15, optimizer: str = "adam",
-            seed: int = 0, device: torch.device | str | None = None, title: str | None = None,
-            **fixed: Any) -> Explorable:
+def explore(
+    data: DataSplits | Callable[[], DataSplits] | None = None,
+    model: ModelFactory | None = None,
+    grid: dict[str, Sequence[Any]] | None = None,
+    *,
+    epochs: int = 15,
+    optimizer: str = "adam",
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    title: str | None = None,
+    **fixed: Any,
+) -> Explorable:
     """Train every combination of ``grid`` with :func:`dlbook.runs.run` and return an :class:`Explorable`.
 
     This runs while the book is built, so keep grids small: the default 3 × 3 × 2 grid (lr, dropout,
@@ -93,8 +109,15 @@ def explore(data: DataSplits | Callable[[], DataSplits] | None = None, model: Mo
     """
     data = resolve_data(data)
     grid = _check_grid(DEFAULT_GRID if grid is None else grid)
-    base = {"lr": 1e-3, "batch_size": 64, "weight_decay": 0.0, "dropout": 0.0, "optimizer": optimizer,
-            "epochs": epochs, **fixed}
+    base = {
+        "lr": 1e-3,
+        "batch_size": 64,
+        "weight_decay": 0.0,
+        "dropout": 0.0,
+        "optimizer": optimizer,
+        "epochs": epochs,
+        **fixed,
+    }
     runs = []
     for combination in itertools.product(*grid.values()):
         settings = dict(zip(grid, combination, strict=True))
@@ -139,8 +162,9 @@ class Explorable:
         for settings, _ in self.runs:
             for name, values in self.grid.items():
                 if name not in settings or settings[name] not in values:
-                    raise ValueError(f"runs: every settings dict needs a value from grid[{name!r}] = {values}, "
-                                     f"got {settings}")
+                    raise ValueError(
+                        f"runs: every settings dict needs a value from grid[{name!r}] = {values}, got {settings}"
+                    )
 
     def __repr__(self) -> str:
         axes = " × ".join(f"{name} ({len(values)})" for name, values in self.grid.items())
@@ -171,21 +195,30 @@ class Explorable:
         axes = []
         for name, values in self.grid.items():
             numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-            axes.append({"name": name, "labels": [format_value(v) for v in values],
-                         "kind": "range" if numeric else "select", "start": len(values) // 2})
+            axes.append(
+                {
+                    "name": name,
+                    "labels": [format_value(v) for v in values],
+                    "kind": "range" if numeric else "select",
+                    "start": len(values) // 2,
+                }
+            )
         runs = []
         for settings, history in self.runs:
-            run = {"key": ",".join(str(self.grid[k].index(settings[k])) for k in self.grid),
-                   "settings": {k: _json_value(v) for k, v in settings.items()},
-                   "stopped": history.stopped, "message": history.message, "epoch": history["epoch"]}
+            run = {
+                "key": ",".join(str(self.grid[k].index(settings[k])) for k in self.grid),
+                "settings": {k: _json_value(v) for k, v in settings.items()},
+                "stopped": history.stopped,
+                "message": history.message,
+                "epoch": history["epoch"],
+            }
             for key in ("train_loss", "val_loss", "train_acc", "val_acc"):
                 if key in history:
                     run[key] = [_json_number(v) for v in history[key]]
             runs.append(run)
         fixed = {k: _json_value(v) for k, v in self.fixed.items()}
         epochs = max(len(h) for _, h in self.runs)
-        return {"title": self.title, "axes": axes, "runs": runs, "fixed": fixed, "epochs": epochs,
-                **self._ranges()}
+        return {"title": self.title, "axes": axes, "runs": runs, "fixed": fixed, "epochs": epochs, **self._ranges()}
 
     def _ranges(self) -> dict[str, Any]:
         """Shared y ranges, so that moving a slider compares runs on the same axes.
@@ -193,6 +226,7 @@ class Explorable:
         The loss axis is logarithmic; its top comes from the runs that did not diverge (a diverged curve is
         clipped at the top and ends with a red ×).
         """
+
         def values(keys: Sequence[str], runs: Iterable[History]) -> np.ndarray:
             found = [v for h in runs for k in keys if k in h for v in h[k] if math.isfinite(v) and v > 0]
             return np.array(found, dtype=float)
@@ -217,14 +251,17 @@ class Explorable:
             name = html.escape(axis["name"])
             if axis["kind"] == "range":
                 shown = html.escape(axis["labels"][axis["start"]])
-                control = (f'<input type="range" id="{uid}-ctl-{i}" min="0" max="{len(axis["labels"]) - 1}" '
-                           f'step="1" value="{axis["start"]}" data-param="{name}" aria-label="{name}">'
-                           f'<output id="{uid}-out-{i}">{shown}</output>')
+                control = (
+                    f'<input type="range" id="{uid}-ctl-{i}" min="0" max="{len(axis["labels"]) - 1}" '
+                    f'step="1" value="{axis["start"]}" data-param="{name}" aria-label="{name}">'
+                    f'<output id="{uid}-out-{i}">{shown}</output>'
+                )
             else:
-                options = "".join(f'<option value="{j}"{" selected" if j == axis["start"] else ""}>'
-                                  f"{html.escape(label)}</option>" for j, label in enumerate(axis["labels"]))
-                control = (f'<select id="{uid}-ctl-{i}" data-param="{name}" aria-label="{name}">'
-                           f"{options}</select>")
+                options = "".join(
+                    f'<option value="{j}"{" selected" if j == axis["start"] else ""}>{html.escape(label)}</option>'
+                    for j, label in enumerate(axis["labels"])
+                )
+                control = f'<select id="{uid}-ctl-{i}" data-param="{name}" aria-label="{name}">{options}</select>'
             parts.append(f'<label class="dlx-control"><span class="dlx-name">{name}</span>{control}</label>')
         return "".join(parts)
 
@@ -232,14 +269,22 @@ class Explorable:
         uid = "dlx-" + uuid.uuid4().hex[:12]
         payload = self.payload()
         fixed = ", ".join(f"{k}={format_value(v)}" for k, v in self.fixed.items())
-        return render(asset("explorable.html"), uid=uid, title=html.escape(self.title), fixed=html.escape(fixed),
-                      controls=self._controls_html(uid, payload["axes"]), data=json_for_script(payload),
-                      css=asset("explorable.css"), script=render(asset("explorable.js"), uid=uid))
+        return render(
+            asset("explorable.html"),
+            uid=uid,
+            title=html.escape(self.title),
+            fixed=html.escape(fixed),
+            controls=self._controls_html(uid, payload["axes"]),
+            data=json_for_script(payload),
+            css=asset("explorable.css"),
+            script=render(asset("explorable.js"), uid=uid),
+        )
 
 
 # ---------------------------------------------------------------------------------------------------------
 # A kernel-free explorable of a classifier's decision threshold
 # ---------------------------------------------------------------------------------------------------------
+
 
 def threshold_table(y_true: Any, scores: Any, thresholds: Any = None) -> pd.DataFrame:
     """Confusion-matrix counts and metrics (scikit-learn) of the rule ``scores >= t`` for every threshold ``t``.
@@ -259,11 +304,19 @@ def threshold_table(y_true: Any, scores: Any, thresholds: Any = None) -> pd.Data
     for t in thresholds:
         pred = (scores >= t).astype(int)
         tn, fp, fn, tp = confusion_matrix(y_true, pred, labels=[0, 1]).ravel()
-        rows.append({"threshold": float(t), "TP": int(tp), "FN": int(fn), "FP": int(fp), "TN": int(tn),
-                     "accuracy": accuracy_score(y_true, pred),
-                     "precision": precision_score(y_true, pred, zero_division=np.nan),
-                     "recall": recall_score(y_true, pred, zero_division=np.nan),
-                     "F1": f1_score(y_true, pred, zero_division=np.nan)})
+        rows.append(
+            {
+                "threshold": float(t),
+                "TP": int(tp),
+                "FN": int(fn),
+                "FP": int(fp),
+                "TN": int(tn),
+                "accuracy": accuracy_score(y_true, pred),
+                "precision": precision_score(y_true, pred, zero_division=np.nan),
+                "recall": recall_score(y_true, pred, zero_division=np.nan),
+                "F1": f1_score(y_true, pred, zero_division=np.nan),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -295,17 +348,26 @@ class ThresholdExplorable:
         for i, (column, color) in enumerate(self.COLORS.items()):
             ok = t[column].notna()
             points = " ".join(f"{self._x(a):.1f},{self._y(b):.1f}" for a, b in zip(t.threshold[ok], t[column][ok]))
-            lines.append(f'<polyline class="thr-{column}" points="{points}" fill="none" stroke="{color}" '
-                         f'stroke-width="2"/><text x="{w_ - self.LEGEND + 8}" y="{m + 8 + 16 * i}" font-size="12" '
-                         f'fill="{color}">{column}</text>')
-        ticks = "".join(f'<text x="{self._x(v):.1f}" y="{h - m + 14}" font-size="10" text-anchor="middle">{v:g}'
-                        f'</text><text x="{m - 4}" y="{self._y(v) + 3:.1f}" font-size="10" text-anchor="end">{v:g}'
-                        f'</text>' for v in (0, 0.5, 1))
-        frame = (f'<rect x="{m}" y="{m}" width="{self._x(1) - m:.1f}" height="{h - 2 * m}" fill="none" '
-                 f'stroke="#999"/><text x="{self._x(0.5):.1f}" y="{h - 4}" font-size="11" text-anchor="middle">'
-                 f'threshold</text>{ticks}')
-        return (f'<svg width="{w_}" height="{h}" viewBox="0 0 {w_} {h}">{frame}{"".join(lines)}'
-                f'<line class="marker" y1="{m}" y2="{h - m}" stroke="black" stroke-dasharray="4 3"/></svg>')
+            lines.append(
+                f'<polyline class="thr-{column}" points="{points}" fill="none" stroke="{color}" '
+                f'stroke-width="2"/><text x="{w_ - self.LEGEND + 8}" y="{m + 8 + 16 * i}" font-size="12" '
+                f'fill="{color}">{column}</text>'
+            )
+        ticks = "".join(
+            f'<text x="{self._x(v):.1f}" y="{h - m + 14}" font-size="10" text-anchor="middle">{v:g}'
+            f'</text><text x="{m - 4}" y="{self._y(v) + 3:.1f}" font-size="10" text-anchor="end">{v:g}'
+            f"</text>"
+            for v in (0, 0.5, 1)
+        )
+        frame = (
+            f'<rect x="{m}" y="{m}" width="{self._x(1) - m:.1f}" height="{h - 2 * m}" fill="none" '
+            f'stroke="#999"/><text x="{self._x(0.5):.1f}" y="{h - 4}" font-size="11" text-anchor="middle">'
+            f"threshold</text>{ticks}"
+        )
+        return (
+            f'<svg width="{w_}" height="{h}" viewBox="0 0 {w_} {h}">{frame}{"".join(lines)}'
+            f'<line class="marker" y1="{m}" y2="{h - m}" stroke="black" stroke-dasharray="4 3"/></svg>'
+        )
 
     def _repr_html_(self) -> str:
         uid = "thr-" + uuid.uuid4().hex[:10]
@@ -313,12 +375,20 @@ class ThresholdExplorable:
         rows = [{k: _json_value(v) for k, v in row.items()} for row in self.table.to_dict("records")]
         scale = self.WIDTH - self.LEGEND - 2 * self.MARGIN
         script = render(asset("threshold.js"), uid=uid, margin=str(self.MARGIN), scale=str(scale))
-        return render(asset("threshold.html"), uid=uid, title=html.escape(self.title),
-                      n=str(len(self.table) - 1), start=str(start), svg=self._svg(), rows=json_for_script(rows),
-                      script=script)
+        return render(
+            asset("threshold.html"),
+            uid=uid,
+            title=html.escape(self.title),
+            n=str(len(self.table) - 1),
+            start=str(start),
+            svg=self._svg(),
+            rows=json_for_script(rows),
+            script=script,
+        )
 
 
-def threshold_explorable(y_true: Any, scores: Any, thresholds: Any = None,
-                         title: str = "Decision threshold") -> ThresholdExplorable:
+def threshold_explorable(
+    y_true: Any, scores: Any, thresholds: Any = None, title: str = "Decision threshold"
+) -> ThresholdExplorable:
     """:func:`threshold_table` + :class:`ThresholdExplorable` in one call."""
     return ThresholdExplorable(threshold_table(y_true, scores, thresholds), title)

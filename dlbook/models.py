@@ -64,8 +64,9 @@ def init_weights(model: nn.Module, scheme: str = "he") -> nn.Module:
 class Block(nn.Module):
     """One hidden layer: Linear → (BatchNorm | LayerNorm) → activation → Dropout, with an optional skip."""
 
-    def __init__(self, n_in: int, n_out: int, act: str, dropout: float, batchnorm: bool, layernorm: bool,
-                 residual: bool) -> None:
+    def __init__(
+        self, n_in: int, n_out: int, act: str, dropout: float, batchnorm: bool, layernorm: bool, residual: bool
+    ) -> None:
         super().__init__()
         self.linear = nn.Linear(n_in, n_out)
         if batchnorm:
@@ -91,9 +92,18 @@ class MLP(nn.Module):
     widths match. Inputs with more than two dimensions (e.g. images) are flattened.
     """
 
-    def __init__(self, in_features: int, hidden: Sequence[int] = (128,), out_features: int = 10,
-                 activation: str = "relu", dropout: float = 0.0, batchnorm: bool = False,
-                 layernorm: bool = False, residual: bool = False, init: str = "default") -> None:
+    def __init__(
+        self,
+        in_features: int,
+        hidden: Sequence[int] = (128,),
+        out_features: int = 10,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batchnorm: bool = False,
+        layernorm: bool = False,
+        residual: bool = False,
+        init: str = "default",
+    ) -> None:
         super().__init__()
         _check_positive("in_features", in_features)
         _check_positive("out_features", out_features)
@@ -130,16 +140,23 @@ class MLP(nn.Module):
 class XORNet(MLP):
     """The classic 2 → hidden → 1 network for XOR; outputs one logit (use with BCEWithLogitsLoss)."""
 
-    def __init__(self, hidden: int = 8, activation: str = "tanh", dropout: float = 0.0,
-                 batchnorm: bool = False) -> None:
+    def __init__(
+        self, hidden: int = 8, activation: str = "tanh", dropout: float = 0.0, batchnorm: bool = False
+    ) -> None:
         super().__init__(2, [hidden], 1, activation=activation, dropout=dropout, batchnorm=batchnorm)
 
 
 class CNN(nn.Module):
     """A small convolutional network for 8×8 (or 28×28) single-channel images."""
 
-    def __init__(self, in_channels: int = 1, n_classes: int = 10, channels: Sequence[int] = (16, 32),
-                 dropout: float = 0.0, batchnorm: bool = False) -> None:
+    def __init__(
+        self,
+        in_channels: int = 1,
+        n_classes: int = 10,
+        channels: Sequence[int] = (16, 32),
+        dropout: float = 0.0,
+        batchnorm: bool = False,
+    ) -> None:
         super().__init__()
         _check_positive("in_channels", in_channels)
         _check_positive("n_classes", n_classes)
@@ -171,8 +188,16 @@ class SequenceModel(nn.Module):
     given (an embedding is added). Output: ``(batch, out_features)``.
     """
 
-    def __init__(self, kind: str = "lstm", input_size: int = 1, hidden_size: int = 32, out_features: int = 1,
-                 num_layers: int = 1, dropout: float = 0.0, vocab_size: int | None = None) -> None:
+    def __init__(
+        self,
+        kind: str = "lstm",
+        input_size: int = 1,
+        hidden_size: int = 32,
+        out_features: int = 1,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        vocab_size: int | None = None,
+    ) -> None:
         super().__init__()
         if kind not in RNN_KINDS:
             raise ValueError(f"kind must be one of {sorted(RNN_KINDS)}, got {kind!r}")
@@ -181,8 +206,9 @@ class SequenceModel(nn.Module):
         _check_dropout(dropout)
         self.kind = kind
         self.embedding = nn.Embedding(vocab_size, input_size) if vocab_size else None
-        self.rnn = RNN_KINDS[kind](input_size, hidden_size, num_layers=num_layers, batch_first=True,
-                                   dropout=dropout if num_layers > 1 else 0.0)
+        self.rnn = RNN_KINDS[kind](
+            input_size, hidden_size, num_layers=num_layers, batch_first=True, dropout=dropout if num_layers > 1 else 0.0
+        )
         self.head = nn.Linear(hidden_size, out_features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -250,9 +276,19 @@ class TinyTransformer(nn.Module):
     one ``(batch, heads, seq, seq)`` tensor per layer.
     """
 
-    def __init__(self, input_size: int = 1, d_model: int = 32, n_heads: int = 4, n_layers: int = 2,
-                 out_features: int = 1, max_len: int = 256, dropout: float = 0.0,
-                 vocab_size: int | None = None, causal: bool = False, positional: bool = True) -> None:
+    def __init__(
+        self,
+        input_size: int = 1,
+        d_model: int = 32,
+        n_heads: int = 4,
+        n_layers: int = 2,
+        out_features: int = 1,
+        max_len: int = 256,
+        dropout: float = 0.0,
+        vocab_size: int | None = None,
+        causal: bool = False,
+        positional: bool = True,
+    ) -> None:
         super().__init__()
         _check_positive("d_model", d_model)
         _check_positive("n_heads", n_heads)

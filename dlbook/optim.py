@@ -72,23 +72,31 @@ class _Optimizer(torch.optim.Optimizer):
 class SGD(_Optimizer):
     """Stochastic gradient descent, optionally with (Nesterov) momentum.
 
-        g = g + wd * w                                 (L2 penalty folded into the gradient)
-        b = g                      at the first step   (momentum buffer)
-        b = momentum * b + (1 - dampening) * g         afterwards
-        d = g + momentum * b   if nesterov,  else  d = b          (d = g when momentum = 0)
-        w = w - lr * d
+    g = g + wd * w                                 (L2 penalty folded into the gradient)
+    b = g                      at the first step   (momentum buffer)
+    b = momentum * b + (1 - dampening) * g         afterwards
+    d = g + momentum * b   if nesterov,  else  d = b          (d = g when momentum = 0)
+    w = w - lr * d
     """
 
-    def __init__(self, params, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ):
         _check_common(lr, weight_decay=weight_decay)
         _require(momentum >= 0, "momentum", ">= 0", momentum)
         _require(0.0 <= dampening <= 1.0, "dampening", "in [0, 1]", dampening)
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("nesterov=True requires momentum > 0 and dampening == 0, "
-                             f"got momentum={momentum!r}, dampening={dampening!r}")
-        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov)
+            raise ValueError(
+                "nesterov=True requires momentum > 0 and dampening == 0, "
+                f"got momentum={momentum!r}, dampening={dampening!r}"
+            )
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov)
         super().__init__(params, defaults)
 
     @torch.no_grad()
@@ -113,19 +121,30 @@ class SGD(_Optimizer):
 class Adagrad(_Optimizer):
     """Adagrad: every coordinate gets its own step size, shrinking with the gradients seen so far.
 
-        g = g + wd * w
-        s = s + g^2                                    (s starts at initial_accumulator_value)
-        w = w - lr_t * g / (sqrt(s) + eps),   lr_t = lr / (1 + (t - 1) * lr_decay)
+    g = g + wd * w
+    s = s + g^2                                    (s starts at initial_accumulator_value)
+    w = w - lr_t * g / (sqrt(s) + eps),   lr_t = lr / (1 + (t - 1) * lr_decay)
     """
 
-    def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+    ):
         _check_common(lr, eps, weight_decay)
         _require(lr_decay >= 0, "lr_decay", ">= 0", lr_decay)
-        _require(initial_accumulator_value >= 0, "initial_accumulator_value", ">= 0",
-                 initial_accumulator_value)
-        defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, eps=eps)
+        _require(initial_accumulator_value >= 0, "initial_accumulator_value", ">= 0", initial_accumulator_value)
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
         super().__init__(params, defaults)
 
     @torch.no_grad()
@@ -147,21 +166,28 @@ class Adagrad(_Optimizer):
 class RMSprop(_Optimizer):
     """RMSprop: divide the gradient by a running root-mean-square of recent gradients.
 
-        g = g + wd * w
-        v = alpha * v + (1 - alpha) * g^2              (running mean of g^2)
-        m = alpha * m + (1 - alpha) * g                (running mean of g, only if centered)
-        r = sqrt(v - m^2) + eps   if centered,  else  r = sqrt(v) + eps
-        b = momentum * b + g / r,   w = w - lr * b     if momentum > 0
-        w = w - lr * g / r                             otherwise
+    g = g + wd * w
+    v = alpha * v + (1 - alpha) * g^2              (running mean of g^2)
+    m = alpha * m + (1 - alpha) * g                (running mean of g, only if centered)
+    r = sqrt(v - m^2) + eps   if centered,  else  r = sqrt(v) + eps
+    b = momentum * b + g / r,   w = w - lr * b     if momentum > 0
+    w = w - lr * g / r                             otherwise
     """
 
-    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+    ):
         _check_common(lr, eps, weight_decay)
         _check_decay_rate(alpha, "alpha")
         _require(momentum >= 0, "momentum", ">= 0", momentum)
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                        momentum=momentum, centered=centered)
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
         super().__init__(params, defaults)
 
     @torch.no_grad()
@@ -192,17 +218,23 @@ class RMSprop(_Optimizer):
 class Adam(_Optimizer):
     """Adam: momentum (first moment) divided by a running RMS (second moment), both bias-corrected.
 
-        g = g + wd * w                                 (L2 penalty, as in torch.optim.Adam)
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g^2
-        m_hat = m / (1 - beta1^t),   v_hat = v / (1 - beta2^t)
-        w = w - lr * m_hat / (sqrt(v_hat) + eps)
+    g = g + wd * w                                 (L2 penalty, as in torch.optim.Adam)
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g^2
+    m_hat = m / (1 - beta1^t),   v_hat = v / (1 - beta2^t)
+    w = w - lr * m_hat / (sqrt(v_hat) + eps)
     """
 
     _decoupled_weight_decay = False  # AdamW sets this to True; nothing else differs
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
         _check_common(lr, eps, weight_decay)
         _check_decay_rate(betas[0], "betas[0]")
         _check_decay_rate(betas[1], "betas[1]")
@@ -237,37 +269,49 @@ class Adam(_Optimizer):
 class AdamW(Adam):
     """AdamW: Adam with decoupled weight decay (Loshchilov and Hutter, 2019).
 
-        w = w - lr * wd * w                            (decay applied to w, not added to g)
-        then the Adam update of the class above, with the raw gradient g.
+    w = w - lr * wd * w                            (decay applied to w, not added to g)
+    then the Adam update of the class above, with the raw gradient g.
     """
 
     _decoupled_weight_decay = True
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
 
 class NAdam(_Optimizer):
     """NAdam: Adam with Nesterov momentum (Dozat, 2016), with torch's momentum schedule.
 
-        g = g + wd * w
-        mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay))     (momentum warms up towards beta1)
-        P_t = mu_1 * mu_2 * ... * mu_t
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g^2
-        r = sqrt(v / (1 - beta2^t)) + eps
-        w = w - lr * [ (1 - mu_t) / (1 - P_t) * g  +  mu_{t+1} / (1 - P_t * mu_{t+1}) * m ] / r
+    g = g + wd * w
+    mu_t = beta1 * (1 - 0.5 * 0.96^(t * momentum_decay))     (momentum warms up towards beta1)
+    P_t = mu_1 * mu_2 * ... * mu_t
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g^2
+    r = sqrt(v / (1 - beta2^t)) + eps
+    w = w - lr * [ (1 - mu_t) / (1 - P_t) * g  +  mu_{t+1} / (1 - P_t * mu_{t+1}) * m ] / r
     """
 
-    def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3):
+    def __init__(
+        self,
+        params,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+    ):
         _check_common(lr, eps, weight_decay)
         _check_decay_rate(betas[0], "betas[0]")
         _check_decay_rate(betas[1], "betas[1]")
         _require(momentum_decay >= 0, "momentum_decay", ">= 0", momentum_decay)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                        momentum_decay=momentum_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay)
         super().__init__(params, defaults)
 
     @torch.no_grad()
@@ -300,15 +344,14 @@ class NAdam(_Optimizer):
 class Adadelta(_Optimizer):
     """Adadelta (Zeiler, 2012): step sizes from the ratio of two running RMS values, so units match.
 
-        g = g + wd * w
-        v = rho * v + (1 - rho) * g^2                  (running mean of squared gradients)
-        d = sqrt(u + eps) / sqrt(v + eps) * g          (u: running mean of squared updates)
-        u = rho * u + (1 - rho) * d^2
-        w = w - lr * d
+    g = g + wd * w
+    v = rho * v + (1 - rho) * g^2                  (running mean of squared gradients)
+    d = sqrt(u + eps) / sqrt(v + eps) * g          (u: running mean of squared updates)
+    u = rho * u + (1 - rho) * d^2
+    w = w - lr * d
     """
 
-    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0.0):
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0):
         _check_common(lr, eps, weight_decay)
         _check_decay_rate(rho, "rho")
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
@@ -410,13 +453,25 @@ OPTIMIZERS: dict[str, Callable[..., torch.optim.Optimizer]] = {name: _make_facto
 
 # Each from-scratch class and its torch.optim twin (same arguments, same trajectory).
 TORCH_TWINS: dict[type[torch.optim.Optimizer], type[torch.optim.Optimizer]] = {
-    SGD: torch.optim.SGD, Adagrad: torch.optim.Adagrad, RMSprop: torch.optim.RMSprop, Adam: torch.optim.Adam,
-    AdamW: torch.optim.AdamW, NAdam: torch.optim.NAdam, Adadelta: torch.optim.Adadelta,
+    SGD: torch.optim.SGD,
+    Adagrad: torch.optim.Adagrad,
+    RMSprop: torch.optim.RMSprop,
+    Adam: torch.optim.Adam,
+    AdamW: torch.optim.AdamW,
+    NAdam: torch.optim.NAdam,
+    Adadelta: torch.optim.Adadelta,
 }
 
 
-def make_optimizer(name_or_factory: str | Callable[..., torch.optim.Optimizer], params, lr: float,
-                   weight_decay: float = 0.0, *, from_scratch: bool = True, **kw) -> torch.optim.Optimizer:
+def make_optimizer(
+    name_or_factory: str | Callable[..., torch.optim.Optimizer],
+    params,
+    lr: float,
+    weight_decay: float = 0.0,
+    *,
+    from_scratch: bool = True,
+    **kw,
+) -> torch.optim.Optimizer:
     """Build an optimizer from a name in ``OPTIMIZERS``, an ``Optimizer`` subclass, or a factory callable.
 
     A name gives this module's from-scratch class, or with ``from_scratch=False`` its ``torch.optim`` twin
@@ -430,8 +485,10 @@ def make_optimizer(name_or_factory: str | Callable[..., torch.optim.Optimizer], 
     if callable(name_or_factory):
         factory = name_or_factory
     else:
-        raise ValueError(f"optimizer must be a name in {sorted(OPTIMIZERS)}, an Optimizer class or a "
-                         f"callable, got {name_or_factory!r}")
+        raise ValueError(
+            f"optimizer must be a name in {sorted(OPTIMIZERS)}, an Optimizer class or a "
+            f"callable, got {name_or_factory!r}"
+        )
     return factory(params, lr=lr, weight_decay=weight_decay, **kw)
 
 
@@ -471,8 +528,14 @@ def make_valley(condition: float = 25.0) -> TestFunction:
         return 0.5 * (x**2 + condition * y**2)
 
     name = "quadratic bowl" if condition == 1 else f"ill-conditioned valley (condition number {condition:g})"
-    return TestFunction(name, fn, start=(-4.0, 1.5) if condition > 1 else (-4.0, 3.0), minimum=(0.0, 0.0),
-                        xlim=(-5.0, 5.0), ylim=(-2.0, 2.0) if condition > 1 else (-4.0, 4.0))
+    return TestFunction(
+        name,
+        fn,
+        start=(-4.0, 1.5) if condition > 1 else (-4.0, 3.0),
+        minimum=(0.0, 0.0),
+        xlim=(-5.0, 5.0),
+        ylim=(-2.0, 2.0) if condition > 1 else (-4.0, 4.0),
+    )
 
 
 def _rosenbrock(xy: torch.Tensor) -> torch.Tensor:
@@ -487,10 +550,10 @@ def _beale(xy: torch.Tensor) -> torch.Tensor:
 
 quadratic_bowl = make_valley(1.0)
 ill_conditioned_valley = make_valley(25.0)
-rosenbrock = TestFunction("Rosenbrock", _rosenbrock, start=(-1.5, 2.0), minimum=(1.0, 1.0),
-                          xlim=(-2.0, 2.0), ylim=(-1.0, 3.0))
-beale = TestFunction("Beale", _beale, start=(1.0, 1.5), minimum=(3.0, 0.5),
-                     xlim=(-4.5, 4.5), ylim=(-4.5, 4.5))
+rosenbrock = TestFunction(
+    "Rosenbrock", _rosenbrock, start=(-1.5, 2.0), minimum=(1.0, 1.0), xlim=(-2.0, 2.0), ylim=(-1.0, 3.0)
+)
+beale = TestFunction("Beale", _beale, start=(1.0, 1.5), minimum=(3.0, 0.5), xlim=(-4.5, 4.5), ylim=(-4.5, 4.5))
 
 TEST_FUNCTIONS: dict[str, TestFunction] = {
     "quadratic_bowl": quadratic_bowl,
@@ -505,8 +568,13 @@ TEST_FUNCTIONS: dict[str, TestFunction] = {
 # ---------------------------------------------------------------------------------------------------------
 
 
-def trace(optimizer: str | type | Callable[..., torch.optim.Optimizer], function: TestFunction | str,
-          steps: int = 100, start: Sequence[float] | None = None, **optimizer_kwargs) -> np.ndarray:
+def trace(
+    optimizer: str | type | Callable[..., torch.optim.Optimizer],
+    function: TestFunction | str,
+    steps: int = 100,
+    start: Sequence[float] | None = None,
+    **optimizer_kwargs,
+) -> np.ndarray:
     """Run ``steps`` optimizer steps on a single 2-D point and return its path, shape ``(steps + 1, 2)``.
 
     ``optimizer`` is a name (``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adam"``, ...), an

@@ -45,9 +45,11 @@ BATCH_SIZES = (8, 16, 32, 64, 128, 256, 512)
 WEIGHT_DECAYS = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 REDRAW_INTERVAL = 0.2  # seconds: the panel redraws at most ~5 times a second (and always at the end) ...
 REDRAW_SHARE = 0.25  # ... and, on a slow or busy machine, spends at most about a quarter of the time drawing
-SNAPSHOT_NOTE = ("This is a snapshot. Live training needs a running Python kernel: open this chapter in "
-                 "Colab or Binder with the rocket button at the top of the page, or run it locally "
-                 "(<code>make lab</code>).")
+SNAPSHOT_NOTE = (
+    "This is a snapshot. Live training needs a running Python kernel: open this chapter in "
+    "Colab or Binder with the rocket button at the top of the page, or run it locally "
+    "(<code>make lab</code>)."
+)
 
 
 def _is_plain(value: Any) -> bool:
@@ -57,6 +59,7 @@ def _is_plain(value: Any) -> bool:
 # ---------------------------------------------------------------------------------------------------------
 # The live panel
 # ---------------------------------------------------------------------------------------------------------
+
 
 class TrainingPanel:
     """Sliders + Train / Stop / Clear buttons + live training curves, for one dataset and one kind of model.
@@ -78,12 +81,24 @@ class TrainingPanel:
     epoch and keeps the partial history.
     """
 
-    def __init__(self, data: DataSplits | Callable[[], DataSplits] | None = None,
-                 model: ModelFactory | None = None, *, lr: float = 1e-3, optimizer: str = "adam",
-                 batch_size: int = 64, epochs: int = 20, dropout: float = 0.0, weight_decay: float = 0.0,
-                 extra_controls: dict[str, Any] | None = None, controls: Sequence[str] | None = None,
-                 seed: int = 0, device: torch.device | str | None = None, title: str | None = None,
-                 max_runs: int = 8) -> None:
+    def __init__(
+        self,
+        data: DataSplits | Callable[[], DataSplits] | None = None,
+        model: ModelFactory | None = None,
+        *,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        batch_size: int = 64,
+        epochs: int = 20,
+        dropout: float = 0.0,
+        weight_decay: float = 0.0,
+        extra_controls: dict[str, Any] | None = None,
+        controls: Sequence[str] | None = None,
+        seed: int = 0,
+        device: torch.device | str | None = None,
+        title: str | None = None,
+        max_runs: int = 8,
+    ) -> None:
         if not isinstance(max_runs, int) or max_runs < 1:
             raise ValueError(f"max_runs must be an integer >= 1, got {max_runs!r}")
         if model is not None and not callable(model):
@@ -133,8 +148,10 @@ class TrainingPanel:
         FigureCanvasAgg(self.figure)  # draws into memory only: nothing is shown by pyplot
         self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
         self.status = w.HTML()
-        left = w.VBox([self.controls[name] for name in shown] + [w.HBox(list(self.buttons.values()))],
-                      layout=w.Layout(min_width="320px"))
+        left = w.VBox(
+            [self.controls[name] for name in shown] + [w.HBox(list(self.buttons.values()))],
+            layout=w.Layout(min_width="320px"),
+        )
         header = w.HTML(f"<b>{html.escape(self.title)}</b>")
         self.widget = w.VBox([header, w.HBox([left, self.image]), self.status])
         self._redraw(force=True)
@@ -198,9 +215,16 @@ class TrainingPanel:
             # the run's own generator orders the batches, so code run in the kernel meanwhile (which draws from
             # torch's global generator) cannot change which examples each batch holds
             generator = torch.Generator().manual_seed(self.seed)
-            history = run(self.data, self.model_factory, seed=self.seed, device=self.device,
-                          callbacks=[*callbacks, self._after_epoch], on_model=self._keep_model,
-                          generator=generator, **settings)
+            history = run(
+                self.data,
+                self.model_factory,
+                seed=self.seed,
+                device=self.device,
+                callbacks=[*callbacks, self._after_epoch],
+                on_model=self._keep_model,
+                generator=generator,
+                **settings,
+            )
         except Exception as error:
             self.status.value = _error_html(error)
             raise
@@ -213,7 +237,7 @@ class TrainingPanel:
         self._run_seconds = time.perf_counter() - self._run_started
         self._n_runs += 1
         self.runs.append(history)
-        del self.runs[:-self.max_runs]
+        del self.runs[: -self.max_runs]
         self._notice = ""
         self._redraw(force=True)
         return history
@@ -231,21 +255,24 @@ class TrainingPanel:
     def _on_train(self, _button: Any = None) -> None:
         self._start_in_thread()
 
-    def _start_in_thread(self, *, callbacks: Iterable[Callable[[History], Any]] = (),
-                         **overrides: Any) -> threading.Thread | None:
+    def _start_in_thread(
+        self, *, callbacks: Iterable[Callable[[History], Any]] = (), **overrides: Any
+    ) -> threading.Thread | None:
         """Start a run in a background thread (what the Train button does); None if one is already running."""
         if not self._busy.acquire(blocking=False):
             self._notice = "A run is already in progress: press Stop to end it first."
             self.status.value = self._status_html()
             return None
         self._stop_event.clear()
-        self._thread = threading.Thread(target=self._run_in_background, args=(overrides, list(callbacks)),
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run_in_background, args=(overrides, list(callbacks)), daemon=True)
         self._thread.start()
         return self._thread
 
-    def _run_in_background(self, overrides: dict[str, Any], callbacks: list[Callable[[History], Any]],
-                           ) -> None:
+    def _run_in_background(
+        self,
+        overrides: dict[str, Any],
+        callbacks: list[Callable[[History], Any]],
+    ) -> None:
         try:
             self._run(overrides, callbacks)
         except Exception:  # already shown in red in the status line (a thread's traceback would be lost)
@@ -300,11 +327,13 @@ class TrainingPanel:
         """A self-contained HTML copy of the panel as it is now: plot, settings, runs and a note."""
         png = base64.b64encode(self.image.value).decode("ascii")  # the plot as last drawn
         settings = "".join(f'<th style="padding:0 6px">{html.escape(k)}</th>' for k in self.controls)
-        values = "".join(f'<td style="padding:0 6px">{html.escape(format_value(plain_value(v)))}</td>'
-                         for v in self.settings().values())
+        values = "".join(
+            f'<td style="padding:0 6px">{html.escape(format_value(plain_value(v)))}</td>'
+            for v in self.settings().values()
+        )
         return (
             f'<div class="dlbook-panel-snapshot" style="{_SNAPSHOT_STYLE}">'
-            f"<div style=\"font-weight:600;margin-bottom:4px\">{html.escape(self.title)}</div>"
+            f'<div style="font-weight:600;margin-bottom:4px">{html.escape(self.title)}</div>'
             f'<img src="data:image/png;base64,{png}" alt="training curves of the runs so far" '
             f'style="max-width:100%">'
             f"<div>{self._status_html()}</div>"
@@ -330,8 +359,9 @@ def _with_value(options: Sequence[Any], value: Any, name: str) -> list[Any]:
     return sorted(set(options) | {value})
 
 
-def _standard_controls(lr: float, optimizer: str, batch_size: int, epochs: int, dropout: float,
-                       weight_decay: float) -> dict[str, w.ValueWidget]:
+def _standard_controls(
+    lr: float, optimizer: str, batch_size: int, epochs: int, dropout: float, weight_decay: float
+) -> dict[str, w.ValueWidget]:
     if not isinstance(lr, (int, float)) or not 1e-5 <= lr <= 1.0:
         raise ValueError(f"lr must be in [1e-5, 1] for the panel's slider, got {lr!r}")
     if optimizer not in OPTIMIZERS:
@@ -344,16 +374,26 @@ def _standard_controls(lr: float, optimizer: str, batch_size: int, epochs: int, 
         raise ValueError(f"dropout must be in [0, 0.9] for the panel's slider, got {dropout!r}")
     common = {"style": _STYLE, "layout": _LAYOUT, "continuous_update": False}
     return {
-        "lr": w.FloatLogSlider(value=lr, base=10, min=-5, max=0, step=0.25, description="lr",
-                               readout_format=".1e", **common),
-        "optimizer": w.Dropdown(options=list(OPTIMIZERS), value=optimizer, description="optimizer",
-                                style=_STYLE, layout=_LAYOUT),
-        "batch_size": w.SelectionSlider(options=_with_value(BATCH_SIZES, batch_size, "batch_size"),
-                                        value=batch_size, description="batch_size", **common),
+        "lr": w.FloatLogSlider(
+            value=lr, base=10, min=-5, max=0, step=0.25, description="lr", readout_format=".1e", **common
+        ),
+        "optimizer": w.Dropdown(
+            options=list(OPTIMIZERS), value=optimizer, description="optimizer", style=_STYLE, layout=_LAYOUT
+        ),
+        "batch_size": w.SelectionSlider(
+            options=_with_value(BATCH_SIZES, batch_size, "batch_size"),
+            value=batch_size,
+            description="batch_size",
+            **common,
+        ),
         "epochs": w.IntSlider(value=epochs, min=1, max=max(100, epochs), description="epochs", **common),
         "dropout": w.FloatSlider(value=dropout, min=0.0, max=0.9, step=0.05, description="dropout", **common),
-        "weight_decay": w.SelectionSlider(options=_with_value(WEIGHT_DECAYS, weight_decay, "weight_decay"),
-                                          value=weight_decay, description="weight_decay", **common),
+        "weight_decay": w.SelectionSlider(
+            options=_with_value(WEIGHT_DECAYS, weight_decay, "weight_decay"),
+            value=weight_decay,
+            description="weight_decay",
+            **common,
+        ),
     }
 
 
@@ -365,8 +405,9 @@ def _setting_defaults(model_factory: ModelFactory | None) -> dict[str, Any]:
             parameters = inspect.signature(function).parameters.values()
         except (TypeError, ValueError):  # some callables have no signature
             continue
-        defaults.update({p.name: p.default for p in parameters
-                         if p.default is not inspect.Parameter.empty and _is_plain(p.default)})
+        defaults.update(
+            {p.name: p.default for p in parameters if p.default is not inspect.Parameter.empty and _is_plain(p.default)}
+        )
     return defaults
 
 
@@ -379,8 +420,11 @@ def _extra_control(name: str, spec: Any, default: Any = None) -> w.ValueWidget:
         return spec
     if spec is bool or isinstance(spec, bool):  # `bool` itself: a checkbox starting at the default (off)
         return w.Checkbox(value=bool(default) if spec is bool else spec, **common)
-    numbers = isinstance(spec, tuple) and len(spec) in (2, 3) and all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in spec)
+    numbers = (
+        isinstance(spec, tuple)
+        and len(spec) in (2, 3)
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in spec)
+    )
     if numbers:
         low, high = spec[0], spec[1]
         if not low < high:
@@ -398,13 +442,16 @@ def _extra_control(name: str, spec: Any, default: Any = None) -> w.ValueWidget:
         options = [(format_value(plain_value(v)), v) for v in spec]
         value = default if any(default is v or default == v for v in spec if _is_plain(v)) else spec[0]
         return w.Dropdown(options=options, value=value, **common)
-    raise ValueError(f"extra_controls[{name!r}] must be a list of options, a {{label: value}} dict, a (low, "
-                     f"high[, step]) tuple, bool or a bool, or an ipywidget, got {spec!r}")
+    raise ValueError(
+        f"extra_controls[{name!r}] must be a list of options, a {{label: value}} dict, a (low, "
+        f"high[, step]) tuple, bool or a bool, or an ipywidget, got {spec!r}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
 # The panel's plot (matplotlib Figure → PNG bytes; no pyplot, so nothing is ever shown twice)
 # ---------------------------------------------------------------------------------------------------------
+
 
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
@@ -423,8 +470,14 @@ def _run_labels(histories: Sequence[History], first: int = 1) -> list[str]:
     return labels
 
 
-def _draw_panel(fig: Figure, histories: Sequence[History], data: DataSplits, model: nn.Module | None,
-                device: torch.device, first: int = 1) -> None:
+def _draw_panel(
+    fig: Figure,
+    histories: Sequence[History],
+    data: DataSplits,
+    model: nn.Module | None,
+    device: torch.device,
+    first: int = 1,
+) -> None:
     """Loss (and accuracy) of every run, the newest bold, others faded; the decision boundary for 2-D data."""
     fig.clf()
     metrics = ["loss"] + (["acc"] if data.task != "regression" else [])
@@ -436,11 +489,15 @@ def _draw_panel(fig: Figure, histories: Sequence[History], data: DataSplits, mod
         _draw_curves(ax, histories, labels, metric)
     legend_ax = axes[1] if len(metrics) == 2 else axes[0]
     if histories:
-        legend_ax.legend(handles=legend_ax.get_legend_handles_labels()[0] + viz.style_legend_handles(),
-                         fontsize=7.5, loc="lower right" if legend_ax is not axes[0] else "upper right")
+        legend_ax.legend(
+            handles=legend_ax.get_legend_handles_labels()[0] + viz.style_legend_handles(),
+            fontsize=7.5,
+            loc="lower right" if legend_ax is not axes[0] else "upper right",
+        )
     else:
-        axes[0].text(0.5, 0.5, "press Train to start a run", ha="center", va="center",
-                     transform=axes[0].transAxes, color="grey")
+        axes[0].text(
+            0.5, 0.5, "press Train to start a run", ha="center", va="center", transform=axes[0].transAxes, color="grey"
+        )
     if data.n_features == 2:
         _draw_boundary(axes[-1], data, model, device, len(histories[-1]) if histories else 0)
 
@@ -448,13 +505,13 @@ def _draw_panel(fig: Figure, histories: Sequence[History], data: DataSplits, mod
 def _draw_curves(ax: Axes, histories: Sequence[History], labels: Sequence[str], metric: str) -> None:
     for i, (history, label) in enumerate(zip(histories, labels, strict=True)):
         newest = i == len(histories) - 1
-        style = {"color": viz.run_color(i), "alpha": 1.0 if newest else 0.35,
-                 "linewidth": 2.2 if newest else 1.0}
+        style = {"color": viz.run_color(i), "alpha": 1.0 if newest else 0.35, "linewidth": 2.2 if newest else 1.0}
         for split, dash in (("train", viz.TRAIN_STYLE), ("val", viz.VAL_STYLE)):
             key = f"{split}_{metric}"
             if key in history:
-                ax.plot(history["epoch"], history[key], linestyle=dash,
-                        label=label if split == "train" else None, **style)
+                ax.plot(
+                    history["epoch"], history[key], linestyle=dash, label=label if split == "train" else None, **style
+                )
         if history.stopped == "diverged" and f"train_{metric}" in history:
             viz.mark_diverged(ax, history["epoch"], history[f"train_{metric}"])
     if metric == "loss" and histories:
@@ -476,20 +533,26 @@ def _log_axis(ax: Axes) -> None:
     ax.yaxis.set_minor_locator(NullLocator())
 
 
-def _draw_boundary(ax: Axes, data: DataSplits, model: nn.Module | None, device: torch.device,
-                   epoch: int) -> None:
+def _draw_boundary(ax: Axes, data: DataSplits, model: nn.Module | None, device: torch.device, epoch: int) -> None:
     """The data before any run; afterwards viz.plot_decision_boundary, without its legend and colour bar."""
     X, y = (t.detach().cpu() for t in data.train)  # the data may live on the GPU; matplotlib needs the CPU
     if model is None:
         cmap = matplotlib.colormaps["RdBu_r"]  # the colours plot_decision_boundary uses for the two classes
-        ax.scatter(X[:, 0], X[:, 1], c=[cmap(0.9 if c > 0.5 else 0.1) for c in y.reshape(-1).tolist()], s=12,
-                   edgecolors="black", linewidths=0.4)
+        ax.scatter(
+            X[:, 0],
+            X[:, 1],
+            c=[cmap(0.9 if c > 0.5 else 0.1) for c in y.reshape(-1).tolist()],
+            s=12,
+            edgecolors="black",
+            linewidths=0.4,
+        )
         ax.set_title("data (train split)", fontsize=10)
     else:
         position = ax.get_position()
         n_axes = len(ax.figure.axes)
-        viz.plot_decision_boundary(model, X, y, ax=ax, resolution=60, device=device,
-                                   title=f"decision boundary, epoch {epoch}")
+        viz.plot_decision_boundary(
+            model, X, y, ax=ax, resolution=60, device=device, title=f"decision boundary, epoch {epoch}"
+        )
         for extra in ax.figure.axes[n_axes:]:  # the colour bar: too much for a small live panel
             extra.remove()
         ax.set_position(position)
@@ -505,10 +568,11 @@ def _draw_boundary(ax: Axes, data: DataSplits, model: nn.Module | None, device: 
 # The panel's status line and snapshot tables (small HTML strings)
 # ---------------------------------------------------------------------------------------------------------
 
-_RED_BOX = ("color:#b00020;border:1px solid #b00020;background:#fdecee;padding:4px 8px;border-radius:4px;"
-            "margin:4px 0")
-_SNAPSHOT_STYLE = ("border:1px solid #ccc;border-radius:6px;padding:8px 12px;margin:6px 0;max-width:900px;"
-                   "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px")
+_RED_BOX = "color:#b00020;border:1px solid #b00020;background:#fdecee;padding:4px 8px;border-radius:4px;margin:4px 0"
+_SNAPSHOT_STYLE = (
+    "border:1px solid #ccc;border-radius:6px;padding:8px 12px;margin:6px 0;max-width:900px;"
+    "font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px"
+)
 _TABLE_STYLE = "border-collapse:collapse;font-size:85%;margin:6px 0"
 
 
@@ -522,8 +586,9 @@ def _metrics_text(history: History) -> str:
     return " · ".join(parts)
 
 
-def _status_html(history: History | None, number: int, running: bool, device_name: str,
-                 elapsed: float, notice: str = "") -> str:
+def _status_html(
+    history: History | None, number: int, running: bool, device_name: str, elapsed: float, notice: str = ""
+) -> str:
     """Run number, device, epochs, time and final metrics; a red box if the run diverged."""
     device = f'<span style="opacity:.7">{html.escape(device_name)}</span>'
     if history is None:
@@ -531,11 +596,17 @@ def _status_html(history: History | None, number: int, running: bool, device_nam
         lines = [text]
     else:
         done, planned = len(history), history.params.get("epochs", len(history))
-        endings = {None: "finished", "interrupted": "stopped", "early_stopping": "stopped early",
-                   "diverged": "diverged"}
+        endings = {
+            None: "finished",
+            "interrupted": "stopped",
+            "early_stopping": "stopped early",
+            "diverged": "diverged",
+        }
         state = "running" if running else endings.get(history.stopped, "ended")
-        lines = [f"<b>Run {number}</b> {state} · epoch {done}/{planned} · {elapsed:.1f} s · "
-                 f"{html.escape(_metrics_text(history))}"]
+        lines = [
+            f"<b>Run {number}</b> {state} · epoch {done}/{planned} · {elapsed:.1f} s · "
+            f"{html.escape(_metrics_text(history))}"
+        ]
         if history.stopped == "diverged" and not running:
             lines.append(f'<div style="{_RED_BOX}">{html.escape(history.message)}</div>')
         elif history.stopped and not running:
@@ -546,8 +617,9 @@ def _status_html(history: History | None, number: int, running: bool, device_nam
 
 
 def _error_html(error: Exception) -> str:
-    return (f'<div style="{_RED_BOX}">The run failed: {html.escape(type(error).__name__)}: '
-            f"{html.escape(str(error))}</div>")
+    return (
+        f'<div style="{_RED_BOX}">The run failed: {html.escape(type(error).__name__)}: {html.escape(str(error))}</div>'
+    )
 
 
 def _runs_table(runs: Sequence[History], first: int = 1) -> str:
@@ -562,5 +634,8 @@ def _runs_table(runs: Sequence[History], first: int = 1) -> str:
         cells = (str(i), history.label, str(len(history)), _metrics_text(history), ended)
         tds = "".join(f'<td style="padding:0 6px">{html.escape(c)}</td>' for c in cells)
         rows.append(f"<tr{color}>{tds}</tr>")
-    return (f'<table style="{_TABLE_STYLE}"><caption style="text-align:left">runs</caption><tr>{head}</tr>'
-            + "".join(rows) + "</table>")
+    return (
+        f'<table style="{_TABLE_STYLE}"><caption style="text-align:left">runs</caption><tr>{head}</tr>'
+        + "".join(rows)
+        + "</table>"
+    )

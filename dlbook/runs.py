@@ -22,14 +22,24 @@ from .models import MLP
 from .seeds import DEFAULT_SEEDS, Spread
 from .train import History, Trainer, plain_value
 
-__all__ = ["MODEL_SETTINGS", "TRAINER_EXTRAS", "Runs", "default_model", "resolve_data", "run", "run_seeds",
-           "train_run"]
+__all__ = ["MODEL_SETTINGS", "TRAINER_EXTRAS", "Runs", "default_model", "resolve_data", "run", "run_seeds", "train_run"]
 
 MODEL_SETTINGS = ("dropout", "width", "depth", "activation", "batchnorm", "layernorm", "residual", "init")
 # Settings that go to the Trainer rather than to the model factory (besides lr, optimizer, batch_size, epochs,
 # weight_decay, which every run has).
-TRAINER_EXTRAS = ("scheduler", "scheduler_kwargs", "warmup_epochs", "clip_grad", "l1", "l2", "early_stopping",
-                  "min_delta", "loss", "optimizer_kwargs", "generator")
+TRAINER_EXTRAS = (
+    "scheduler",
+    "scheduler_kwargs",
+    "warmup_epochs",
+    "clip_grad",
+    "l1",
+    "l2",
+    "early_stopping",
+    "min_delta",
+    "loss",
+    "optimizer_kwargs",
+    "generator",
+)
 
 ModelFactory = Callable[..., nn.Module]
 
@@ -41,13 +51,22 @@ def resolve_data(data: DataSplits | Callable[[], DataSplits] | None) -> DataSpli
     if callable(data) and not hasattr(data, "task"):
         data = data()
     if getattr(data, "task", None) is None or not hasattr(data, "train"):
-        raise TypeError(f"data must be a DataSplits (e.g. dlbook.data.digits()) or a function returning "
-                        f"one, got {data!r}")
+        raise TypeError(
+            f"data must be a DataSplits (e.g. dlbook.data.digits()) or a function returning one, got {data!r}"
+        )
     return data
 
 
-def default_model(data: DataSplits, *, dropout: float = 0.0, width: int = 64, depth: int = 1,
-                  activation: str = "relu", batchnorm: bool = False, **options: Any) -> nn.Module:
+def default_model(
+    data: DataSplits,
+    *,
+    dropout: float = 0.0,
+    width: int = 64,
+    depth: int = 1,
+    activation: str = "relu",
+    batchnorm: bool = False,
+    **options: Any,
+) -> nn.Module:
     """The book's default network: an :class:`~dlbook.models.MLP` with ``depth`` hidden layers of ``width``.
 
     One output per class for classification, one logit for binary tasks, one per target for regression.
@@ -55,8 +74,7 @@ def default_model(data: DataSplits, *, dropout: float = 0.0, width: int = 64, de
     """
     unknown = sorted(set(options) - set(MODEL_SETTINGS))
     if unknown:
-        raise ValueError(f"unknown model setting(s) {unknown}; the default MLP accepts "
-                         f"{list(MODEL_SETTINGS)}")
+        raise ValueError(f"unknown model setting(s) {unknown}; the default MLP accepts {list(MODEL_SETTINGS)}")
     if not isinstance(depth, int) or isinstance(depth, bool) or depth < 0:
         raise ValueError(f"depth must be an integer >= 0, got {depth!r}")
     if not isinstance(width, int) or isinstance(width, bool) or width < 1:
@@ -68,15 +86,27 @@ def default_model(data: DataSplits, *, dropout: float = 0.0, width: int = 64, de
         out = 1
     else:
         out = int(data.train[1].shape[1]) if data.train[1].ndim == 2 else 1
-    return MLP(in_features, [width] * depth, out, activation=activation, dropout=dropout, batchnorm=batchnorm,
-               **options)
+    return MLP(
+        in_features, [width] * depth, out, activation=activation, dropout=dropout, batchnorm=batchnorm, **options
+    )
 
 
-def run(data: DataSplits | Callable[[], DataSplits] | None, model: ModelFactory | None = None, *,
-        lr: float = 1e-3, optimizer: str | Callable[..., torch.optim.Optimizer] = "adam", batch_size: int = 64,
-        epochs: int = 20, weight_decay: float = 0.0, dropout: float = 0.0, seed: int = 0,
-        device: torch.device | str | None = None, callbacks: Iterable[Callable[[History], Any]] = (),
-        on_model: Callable[[nn.Module], Any] | None = None, **extras: Any) -> History:
+def run(
+    data: DataSplits | Callable[[], DataSplits] | None,
+    model: ModelFactory | None = None,
+    *,
+    lr: float = 1e-3,
+    optimizer: str | Callable[..., torch.optim.Optimizer] = "adam",
+    batch_size: int = 64,
+    epochs: int = 20,
+    weight_decay: float = 0.0,
+    dropout: float = 0.0,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    callbacks: Iterable[Callable[[History], Any]] = (),
+    on_model: Callable[[nn.Module], Any] | None = None,
+    **extras: Any,
+) -> History:
     """Build a fresh model and train it with these settings; return the :class:`History`.
 
     ``model(data, dropout=..., **model_extras)`` builds the network (default: :func:`default_model`).
@@ -97,8 +127,16 @@ def run(data: DataSplits | Callable[[], DataSplits] | None, model: ModelFactory 
     trainer_extras = {k: v for k, v in extras.items() if k in TRAINER_EXTRAS}
     model_extras = {k: v for k, v in extras.items() if k not in TRAINER_EXTRAS}
     # The Trainer checks lr, optimizer, batch_size, epochs, weight_decay … before any time is spent.
-    trainer = Trainer(lr=lr, optimizer=optimizer, batch_size=batch_size, epochs=epochs,
-                      weight_decay=weight_decay, callbacks=callbacks, device=device, **trainer_extras)
+    trainer = Trainer(
+        lr=lr,
+        optimizer=optimizer,
+        batch_size=batch_size,
+        epochs=epochs,
+        weight_decay=weight_decay,
+        callbacks=callbacks,
+        device=device,
+        **trainer_extras,
+    )
     set_seed(seed)
     net = (model or default_model)(data, dropout=dropout, **model_extras)
     if on_model is not None:
@@ -140,8 +178,13 @@ class Runs(list):
         return [h.stopped for h in self]
 
 
-def run_seeds(data: DataSplits | Callable[[], DataSplits] | None, model: ModelFactory | None = None, *,
-              seeds: int | Sequence[int] = DEFAULT_SEEDS, **settings: Any) -> Runs:
+def run_seeds(
+    data: DataSplits | Callable[[], DataSplits] | None,
+    model: ModelFactory | None = None,
+    *,
+    seeds: int | Sequence[int] = DEFAULT_SEEDS,
+    **settings: Any,
+) -> Runs:
     """:func:`run` once per seed (``seeds=5`` means seeds 0–4) with the same settings; returns :class:`Runs`."""
     if isinstance(seeds, bool) or not isinstance(seeds, (int, Sequence)):
         raise TypeError(f"seeds must be a number of seeds or a sequence of seeds, got {seeds!r}")

@@ -36,8 +36,10 @@ class Spread:
 
     def __post_init__(self) -> None:
         if len(self.values) != len(self.seeds) or not self.values:
-            raise ValueError(f"values and seeds must be non-empty and of the same length, got {len(self.values)} "
-                             f"values and {len(self.seeds)} seeds")
+            raise ValueError(
+                f"values and seeds must be non-empty and of the same length, got {len(self.values)} "
+                f"values and {len(self.seeds)} seeds"
+            )
 
     @property
     def n(self) -> int:
@@ -90,8 +92,9 @@ class Spread:
         return f"{self.mean:.{d}f} ± {self.std:.{d}f}"
 
 
-def over_seeds(fn: Callable[[int], float | Mapping[str, float]],
-               seeds: int | Sequence[int] = DEFAULT_SEEDS) -> Spread | dict[str, Spread]:
+def over_seeds(
+    fn: Callable[[int], float | Mapping[str, float]], seeds: int | Sequence[int] = DEFAULT_SEEDS
+) -> Spread | dict[str, Spread]:
     """Call ``fn(seed)`` for each seed and summarise: a :class:`Spread`, or a dict of them when ``fn`` returns a
     dict of numbers (e.g. ``{"val_acc": ..., "test_acc": ...}``). ``seeds=5`` means seeds 0 to 4."""
     if not callable(fn):
@@ -107,7 +110,6 @@ def over_seeds(fn: Callable[[int], float | Mapping[str, float]],
         if any(list(r) != keys for r in results):
             raise ValueError("fn must return the same keys for every seed")
         return {k: Spread(tuple(float(r[k]) for r in results), seeds) for k in keys}
-    if any(isinstance(r, Mapping) for r in results) or not all(isinstance(r, (int, float, np.number))
-                                                                 for r in results):
+    if any(isinstance(r, Mapping) for r in results) or not all(isinstance(r, (int, float, np.number)) for r in results):
         raise TypeError("fn must return a number for every seed, or a dict of numbers for every seed")
     return Spread(tuple(float(r) for r in results), seeds)

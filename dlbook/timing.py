@@ -21,8 +21,14 @@ def synchronize(device: torch.device | str | None = None) -> None:
         torch.mps.synchronize()
 
 
-def time_call(fn: Callable[..., Any], *args: Any, repeats: int = 10, warmup: int = 1,
-              device: torch.device | str | None = None, **kwargs: Any) -> float:
+def time_call(
+    fn: Callable[..., Any],
+    *args: Any,
+    repeats: int = 10,
+    warmup: int = 1,
+    device: torch.device | str | None = None,
+    **kwargs: Any,
+) -> float:
     """Median wall-clock seconds of ``fn(*args, **kwargs)`` over ``repeats`` calls, after ``warmup`` calls.
 
     ``device`` is where ``fn`` does its work: a GPU is synchronised before every clock reading, so the time

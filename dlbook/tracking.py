@@ -75,8 +75,11 @@ class TensorBoardLogger:
             return
         self.closed = True
         if self.hparams and self._history is not None and len(self._history):
-            final = {f"hparam/{key}": self._history[key][-1] for key in self._history.keys()
-                     if key not in SKIPPED and math.isfinite(self._history[key][-1])}
+            final = {
+                f"hparam/{key}": self._history[key][-1]
+                for key in self._history.keys()
+                if key not in SKIPPED and math.isfinite(self._history[key][-1])
+            }
             # run_name="." keeps the hparams in this run's folder instead of a new timestamped subfolder.
             self.writer.add_hparams(_plain_hparams(self.hparams), final, run_name=".")
         self.writer.close()
@@ -90,5 +93,4 @@ class TensorBoardLogger:
 
 def _plain_hparams(hparams: dict[str, Any]) -> dict[str, bool | int | float | str]:
     """TensorBoard accepts bool, int, float and str values; anything else is shown as its text."""
-    return {key: value if isinstance(value, (bool, int, float, str)) else str(value)
-            for key, value in hparams.items()}
+    return {key: value if isinstance(value, (bool, int, float, str)) else str(value) for key, value in hparams.items()}

@@ -123,9 +123,14 @@ class History:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain Python types only (safe for ``torch.load(weights_only=True)`` and JSON)."""
-        return {"data": self.data, "params": {k: plain_value(v) for k, v in self.params.items()},
-                "stopped": self.stopped, "message": self.message, "device": self.device,
-                "best_epoch": self.best_epoch}
+        return {
+            "data": self.data,
+            "params": {k: plain_value(v) for k, v in self.params.items()},
+            "stopped": self.stopped,
+            "message": self.message,
+            "device": self.device,
+            "best_epoch": self.best_epoch,
+        }
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> History:
@@ -184,23 +189,41 @@ class Trainer:
     ``dlbook.set_seed`` seeds).
     """
 
-    def __init__(self, lr: float = 1e-3, optimizer: str | Callable[..., torch.optim.Optimizer] = "adam",
-                 batch_size: int = 64, epochs: int = 20, weight_decay: float = 0.0, *,
-                 optimizer_kwargs: dict[str, Any] | None = None, loss: str | nn.Module | None = None,
-                 l1: float = 0.0, l2: float = 0.0, scheduler: str | Callable[..., Any] | None = None,
-                 scheduler_kwargs: dict[str, Any] | None = None, warmup_epochs: int = 0,
-                 clip_grad: float | None = None, early_stopping: int | None = None, min_delta: float = 0.0,
-                 callbacks: Iterable[Callback] = (), progress: bool = False,
-                 device: torch.device | str | None = None, generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        optimizer: str | Callable[..., torch.optim.Optimizer] = "adam",
+        batch_size: int = 64,
+        epochs: int = 20,
+        weight_decay: float = 0.0,
+        *,
+        optimizer_kwargs: dict[str, Any] | None = None,
+        loss: str | nn.Module | None = None,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        scheduler: str | Callable[..., Any] | None = None,
+        scheduler_kwargs: dict[str, Any] | None = None,
+        warmup_epochs: int = 0,
+        clip_grad: float | None = None,
+        early_stopping: int | None = None,
+        min_delta: float = 0.0,
+        callbacks: Iterable[Callback] = (),
+        progress: bool = False,
+        device: torch.device | str | None = None,
+        generator: torch.Generator | None = None,
+    ) -> None:
         _check(isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0, f"lr must be > 0, got {lr!r}")
-        _check(isinstance(batch_size, int) and batch_size >= 1,
-               f"batch_size must be an integer >= 1, got {batch_size!r}")
+        _check(
+            isinstance(batch_size, int) and batch_size >= 1, f"batch_size must be an integer >= 1, got {batch_size!r}"
+        )
         _check(isinstance(epochs, int) and epochs >= 1, f"epochs must be an integer >= 1, got {epochs!r}")
         for name, value in (("weight_decay", weight_decay), ("l1", l1), ("l2", l2), ("min_delta", min_delta)):
             _check(isinstance(value, (int, float)) and value >= 0, f"{name} must be >= 0, got {value!r}")
         if isinstance(optimizer, str):
-            _check(optimizer in OPTIMIZERS,
-                   f"optimizer must be one of {sorted(OPTIMIZERS)} or an optimizer class, got {optimizer!r}")
+            _check(
+                optimizer in OPTIMIZERS,
+                f"optimizer must be one of {sorted(OPTIMIZERS)} or an optimizer class, got {optimizer!r}",
+            )
         else:
             _check(callable(optimizer), f"optimizer must be a name or a callable, got {optimizer!r}")
         if isinstance(loss, str):
@@ -208,21 +231,30 @@ class Trainer:
         if isinstance(scheduler, str):
             _check(scheduler in SCHEDULERS, f"scheduler must be one of {SCHEDULERS} or None, got {scheduler!r}")
             unknown = set(scheduler_kwargs or {}) - set(SCHEDULER_OPTIONS[scheduler])
-            _check(not unknown, f"scheduler_kwargs for {scheduler!r} may only contain "
-                                f"{SCHEDULER_OPTIONS[scheduler]}, got {sorted(unknown)}")
-        _check(isinstance(warmup_epochs, int) and 0 <= warmup_epochs < epochs,
-               f"warmup_epochs must be an integer in [0, epochs), got {warmup_epochs!r}")
+            _check(
+                not unknown,
+                f"scheduler_kwargs for {scheduler!r} may only contain "
+                f"{SCHEDULER_OPTIONS[scheduler]}, got {sorted(unknown)}",
+            )
+        _check(
+            isinstance(warmup_epochs, int) and 0 <= warmup_epochs < epochs,
+            f"warmup_epochs must be an integer in [0, epochs), got {warmup_epochs!r}",
+        )
         _check(clip_grad is None or clip_grad > 0, f"clip_grad must be > 0 or None, got {clip_grad!r}")
-        _check(early_stopping is None or (isinstance(early_stopping, int) and early_stopping >= 1),
-               f"early_stopping must be a patience >= 1 (epochs) or None, got {early_stopping!r}")
+        _check(
+            early_stopping is None or (isinstance(early_stopping, int) and early_stopping >= 1),
+            f"early_stopping must be a patience >= 1 (epochs) or None, got {early_stopping!r}",
+        )
         self.lr, self.optimizer, self.batch_size, self.epochs = float(lr), optimizer, batch_size, epochs
         self.weight_decay, self.l1, self.l2 = float(weight_decay), float(l1), float(l2)
         self.optimizer_kwargs = dict(optimizer_kwargs or {})
         self.loss, self.scheduler, self.scheduler_kwargs = loss, scheduler, dict(scheduler_kwargs or {})
         self.warmup_epochs, self.clip_grad = warmup_epochs, clip_grad
         self.early_stopping, self.min_delta = early_stopping, float(min_delta)
-        _check(generator is None or (isinstance(generator, torch.Generator) and generator.device.type == "cpu"),
-               f"generator must be a CPU torch.Generator or None, got {generator!r}")
+        _check(
+            generator is None or (isinstance(generator, torch.Generator) and generator.device.type == "cpu"),
+            f"generator must be a CPU torch.Generator or None, got {generator!r}",
+        )
         self.callbacks, self.progress, self.generator = list(callbacks), progress, generator
         self.device = torch.device(device) if device is not None else get_device()
 
@@ -262,8 +294,10 @@ class Trainer:
                     bar.set_postfix(loss=f"{train_loss:.4f}", val_loss=f"{val_loss:.4f}")
                 if self._diverged(train_loss, val_loss, reference):
                     history.stopped = "diverged"
-                    history.message = (f"Training diverged at epoch {epoch}: the training loss became "
-                                       f"{train_loss:.4g}. Try a smaller learning rate (lr={self.lr:g}).")
+                    history.message = (
+                        f"Training diverged at epoch {epoch}: the training loss became "
+                        f"{train_loss:.4g}. Try a smaller learning rate (lr={self.lr:g})."
+                    )
                     if self.early_stopping and best[1] is not None:
                         history.message += f" Restored the weights of epoch {history.best_epoch}."
                 else:
@@ -275,9 +309,11 @@ class Trainer:
                     self.step_scheduler(scheduler, epoch, val_loss)
                     if self.early_stopping and waited >= self.early_stopping:
                         history.stopped = "early_stopping"
-                        history.message = (f"Early stopping after epoch {epoch}: no improvement in val_loss "
-                                           f"for {waited} epochs; restored the weights of epoch "
-                                           f"{history.best_epoch}.")
+                        history.message = (
+                            f"Early stopping after epoch {epoch}: no improvement in val_loss "
+                            f"for {waited} epochs; restored the weights of epoch "
+                            f"{history.best_epoch}."
+                        )
                 # callbacks see every epoch, including the one that ends the run (history.stopped is set)
                 wants_stop = [callback(history) is True for callback in self.callbacks]
                 if history.stopped:
@@ -298,8 +334,15 @@ class Trainer:
             model.load_state_dict(best[1])
         return history
 
-    def _train_epoch(self, model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module,
-                     optimizer: torch.optim.Optimizer, task: str) -> tuple[float, float | None]:
+    def _train_epoch(
+        self,
+        model: nn.Module,
+        X: torch.Tensor,
+        y: torch.Tensor,
+        loss_fn: nn.Module,
+        optimizer: torch.optim.Optimizer,
+        task: str,
+    ) -> tuple[float, float | None]:
         """One pass over the training set in shuffled mini-batches; metrics stay on the device until the end."""
         model.train()
         n = X.shape[0]
@@ -311,7 +354,7 @@ class Trainer:
         correct = torch.zeros((), device=X.device, dtype=torch.long)
         penalized = bool(self.l1 or self.l2)
         for start in range(0, n, self.batch_size):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             xb, yb = X[idx], y[idx]
             out = _match(model(xb), yb)
             loss = loss_fn(out, yb)
@@ -348,8 +391,9 @@ class Trainer:
 
     def make_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
         """The optimizer these settings describe, over ``model``'s parameters."""
-        return make_optimizer(self.optimizer, model.parameters(), self.lr, self.weight_decay, from_scratch=False,
-                              **self.optimizer_kwargs)
+        return make_optimizer(
+            self.optimizer, model.parameters(), self.lr, self.weight_decay, from_scratch=False, **self.optimizer_kwargs
+        )
 
     def make_scheduler(self, optimizer: torch.optim.Optimizer, epochs: int) -> Any:
         """The learning-rate scheduler these settings describe (``None`` without one)."""
@@ -366,8 +410,13 @@ class Trainer:
         if self.scheduler == "cosine":
             t_max = kw.get("T_max", max(1, epochs - self.warmup_epochs))
             return sched.CosineAnnealingLR(optimizer, T_max=t_max, eta_min=kw.get("eta_min", 0.0))
-        return sched.ReduceLROnPlateau(optimizer, mode="min", factor=kw.get("factor", 0.5),
-                                       patience=kw.get("patience", 3), min_lr=kw.get("min_lr", 0.0))
+        return sched.ReduceLROnPlateau(
+            optimizer,
+            mode="min",
+            factor=kw.get("factor", 0.5),
+            patience=kw.get("patience", 3),
+            min_lr=kw.get("min_lr", 0.0),
+        )
 
     def warmup(self, optimizer: torch.optim.Optimizer, epoch: int) -> float:
         """Linear warm-up: during the first ``warmup_epochs`` epochs lr grows from lr/W to lr."""
@@ -398,8 +447,13 @@ class Trainer:
 
     def _params(self, model: nn.Module, epochs: int) -> dict[str, Any]:
         name = self.optimizer if isinstance(self.optimizer, str) else getattr(self.optimizer, "__name__", "custom")
-        params = {"optimizer": name, "lr": self.lr, "batch_size": self.batch_size, "epochs": epochs,
-                  "weight_decay": self.weight_decay}
+        params = {
+            "optimizer": name,
+            "lr": self.lr,
+            "batch_size": self.batch_size,
+            "epochs": epochs,
+            "weight_decay": self.weight_decay,
+        }
         dropouts = [m.p for m in model.modules() if isinstance(m, nn.Dropout)]
         params["dropout"] = max(dropouts, default=0.0)
         for key in ("l1", "l2", "scheduler", "warmup_epochs", "clip_grad", "early_stopping"):
@@ -438,8 +492,9 @@ def _check_fits(model: nn.Module, X: torch.Tensor, y: torch.Tensor, data: Any, t
         with torch.no_grad():
             out = model(X[:2])
     except (RuntimeError, ValueError, IndexError, TypeError) as error:
-        raise ValueError(f"model does not accept the inputs of data.train (shape {tuple(X.shape[1:])} per "
-                         f"example): {error}") from None
+        raise ValueError(
+            f"model does not accept the inputs of data.train (shape {tuple(X.shape[1:])} per example): {error}"
+        ) from None
     finally:
         model.train(was_training)
     if not isinstance(out, torch.Tensor):
@@ -448,12 +503,15 @@ def _check_fits(model: nn.Module, X: torch.Tensor, y: torch.Tensor, data: Any, t
     if task == "classification":
         n_classes = getattr(data, "n_classes", None) or int(y.max()) + 1
         if out.ndim != 2 or out.shape[1] != n_classes:
-            raise ValueError(f"model must output one score per class, shape (batch, {n_classes}), for this "
-                             f"classification data; it outputs shape {tuple(out.shape)}")
+            raise ValueError(
+                f"model must output one score per class, shape (batch, {n_classes}), for this "
+                f"classification data; it outputs shape {tuple(out.shape)}"
+            )
     elif out.shape != yb.shape:
         kind = "one logit per example" if task == "binary" else "one value per target"
-        raise ValueError(f"model must output {kind}, shape {tuple(yb.shape)} for two examples; it outputs shape "
-                         f"{tuple(out.shape)}")
+        raise ValueError(
+            f"model must output {kind}, shape {tuple(yb.shape)} for two examples; it outputs shape {tuple(out.shape)}"
+        )
 
 
 def _match(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -470,15 +528,16 @@ def _n_correct(out: torch.Tensor, y: torch.Tensor, task: str) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module, task: str,
-             chunk: int = 8192) -> tuple[float, float | None]:
+def evaluate(
+    model: nn.Module, X: torch.Tensor, y: torch.Tensor, loss_fn: nn.Module, task: str, chunk: int = 8192
+) -> tuple[float, float | None]:
     """Mean loss and accuracy (``None`` for regression) of ``model`` on ``(X, y)`` in eval mode."""
     was_training = model.training
     model.eval()
     loss_sum = torch.zeros((), device=X.device)
     correct = torch.zeros((), device=X.device, dtype=torch.long)
     for start in range(0, X.shape[0], chunk):
-        xb, yb = X[start:start + chunk], y[start:start + chunk]
+        xb, yb = X[start : start + chunk], y[start : start + chunk]
         out = _match(model(xb), yb)
         loss_sum += loss_fn(out, yb) * xb.shape[0]
         if task != "regression":
@@ -499,9 +558,19 @@ def predict(model: nn.Module, X: torch.Tensor, device: torch.device | str | None
     return out
 
 
-def lr_find(model: nn.Module, data: Any, *, start_lr: float = 1e-6, end_lr: float = 10.0, steps: int = 100,
-            batch_size: int = 64, optimizer: str = "sgd", device: torch.device | str | None = None,
-            smooth: float = 0.05, stop_factor: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+def lr_find(
+    model: nn.Module,
+    data: Any,
+    *,
+    start_lr: float = 1e-6,
+    end_lr: float = 10.0,
+    steps: int = 100,
+    batch_size: int = 64,
+    optimizer: str = "sgd",
+    device: torch.device | str | None = None,
+    smooth: float = 0.05,
+    stop_factor: float = 4.0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Learning-rate range test (Smith, 2017): raise lr exponentially each mini-batch and record the loss.
 
     Returns ``(lrs, losses)`` (losses smoothed exponentially). Stops early once the loss exceeds
@@ -575,8 +644,9 @@ def diagnose(history: History, good_acc: float = 0.9, max_gap: float = 0.05) -> 
     return "good convergence", "done: save the model"
 
 
-def save_checkpoint(path: str | Path, model: nn.Module, optimizer: torch.optim.Optimizer | None = None,
-                    history: History | None = None) -> Path:
+def save_checkpoint(
+    path: str | Path, model: nn.Module, optimizer: torch.optim.Optimizer | None = None, history: History | None = None
+) -> Path:
     """Save model (and optionally optimizer and history) to ``path`` with ``torch.save``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -589,8 +659,12 @@ def save_checkpoint(path: str | Path, model: nn.Module, optimizer: torch.optim.O
     return path
 
 
-def load_checkpoint(path: str | Path, model: nn.Module, optimizer: torch.optim.Optimizer | None = None,
-                    map_location: str | torch.device | None = "cpu") -> History | None:
+def load_checkpoint(
+    path: str | Path,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer | None = None,
+    map_location: str | torch.device | None = "cpu",
+) -> History | None:
     """Load a checkpoint written by :func:`save_checkpoint` (``weights_only=True``: no arbitrary code runs).
 
     Restores the model (and optimizer if given) in place and returns the saved History, if any.

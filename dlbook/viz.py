@@ -42,6 +42,7 @@ METRIC_NAMES = {"loss": "loss", "acc": "accuracy"}
 # Small helpers
 # ---------------------------------------------------------------------------------------------------------
 
+
 def _numpy(values: Any) -> np.ndarray:
     """A tensor, list or array as a NumPy array (tensors are detached and moved to the CPU)."""
     if isinstance(values, torch.Tensor):
@@ -49,14 +50,16 @@ def _numpy(values: Any) -> np.ndarray:
     return np.asarray(values)
 
 
-def _get_axes(ax: Axes | Sequence[Axes] | None, n: int, ncols: int | None = None,
-              panel: tuple[float, float] = (4.5, 3.4)) -> tuple[Figure, list[Axes]]:
+def _get_axes(
+    ax: Axes | Sequence[Axes] | None, n: int, ncols: int | None = None, panel: tuple[float, float] = (4.5, 3.4)
+) -> tuple[Figure, list[Axes]]:
     """The ``n`` axes to draw into: the ones given, or a new figure with a grid of panels."""
     if ax is None:
         ncols = min(ncols or n, n)
         nrows = math.ceil(n / ncols)
-        fig, grid = plt.subplots(nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows), squeeze=False,
-                                 layout="constrained")
+        fig, grid = plt.subplots(
+            nrows, ncols, figsize=(panel[0] * ncols, panel[1] * nrows), squeeze=False, layout="constrained"
+        )
         axes = list(grid.flat)
         for unused in axes[n:]:
             unused.remove()
@@ -77,8 +80,9 @@ def integer_epochs(ax: Axes) -> None:
     ax.set_xlabel("epoch")
 
 
-def mark_diverged(ax: Axes, x: Sequence[float], y: Sequence[float], label: str | None = None,
-                   annotate: bool = False) -> None:
+def mark_diverged(
+    ax: Axes, x: Sequence[float], y: Sequence[float], label: str | None = None, annotate: bool = False
+) -> None:
     """A red × at the end of a curve; if the last value is inf/nan, at the top of what was drawn."""
     y = np.asarray(y, dtype=float)
     finite = np.isfinite(y)
@@ -87,18 +91,28 @@ def mark_diverged(ax: Axes, x: Sequence[float], y: Sequence[float], label: str |
     y_end = y[-1] if finite[-1] else y[finite].max()
     ax.scatter([x[-1]], [y_end], marker="X", s=90, color=DIVERGED_COLOR, zorder=5, label=label)
     if annotate:
-        ax.annotate("diverged", (x[-1], y_end), xytext=(-8, 8), textcoords="offset points", ha="right",
-                    color=DIVERGED_COLOR, fontweight="bold")
+        ax.annotate(
+            "diverged",
+            (x[-1], y_end),
+            xytext=(-8, 8),
+            textcoords="offset points",
+            ha="right",
+            color=DIVERGED_COLOR,
+            fontweight="bold",
+        )
 
 
 def style_legend_handles() -> list[Line2D]:
-    return [Line2D([], [], color="grey", linestyle=TRAIN_STYLE, label="train"),
-            Line2D([], [], color="grey", linestyle=VAL_STYLE, label="val")]
+    return [
+        Line2D([], [], color="grey", linestyle=TRAIN_STYLE, label="train"),
+        Line2D([], [], color="grey", linestyle=VAL_STYLE, label="val"),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------
 # Training curves
 # ---------------------------------------------------------------------------------------------------------
+
 
 def _best_epoch(history: History) -> int | None:
     """The epoch the Trainer called best (lowest val_loss); computed from the curve if not recorded."""
@@ -112,8 +126,13 @@ def _best_epoch(history: History) -> int | None:
     return int(history["epoch"][int(np.nanargmin(np.where(np.isfinite(val), val, np.nan)))])
 
 
-def plot_history(history: History, metrics: Sequence[str] | str = ("loss", "acc"), title: str | None = None,
-                 axes: Axes | Sequence[Axes] | None = None, color: str = "C0") -> Figure:
+def plot_history(
+    history: History,
+    metrics: Sequence[str] | str = ("loss", "acc"),
+    title: str | None = None,
+    axes: Axes | Sequence[Axes] | None = None,
+    color: str = "C0",
+) -> Figure:
     """Training (solid) and validation (dashed) curves of one run, one panel per metric.
 
     Metrics the run did not record (``acc`` for regression) are skipped. The best epoch (lowest val_loss)
@@ -123,8 +142,10 @@ def plot_history(history: History, metrics: Sequence[str] | str = ("loss", "acc"
     metrics = [metrics] if isinstance(metrics, str) else list(metrics)
     present = [m for m in metrics if f"train_{m}" in history or f"val_{m}" in history]
     if not present:
-        raise ValueError(f"metrics must name recorded metrics such as 'loss' or 'acc', got {metrics}; "
-                         f"the history has {history.keys()}")
+        raise ValueError(
+            f"metrics must name recorded metrics such as 'loss' or 'acc', got {metrics}; "
+            f"the history has {history.keys()}"
+        )
     fig, axs = _get_axes(axes, len(present), panel=(5.0, 3.4))
     epochs = history["epoch"]
     best = _best_epoch(history)
@@ -135,11 +156,23 @@ def plot_history(history: History, metrics: Sequence[str] | str = ("loss", "acc"
                 ax.plot(epochs, history[key], color=color, linestyle=style, label=split)
         if best is not None and f"val_{metric}" in history and history.stopped != "diverged":
             value = history[f"val_{metric}"][epochs.index(best)]
-            ax.scatter([best], [value], color=color, edgecolors="black", zorder=4, s=40,
-                       label=f"best epoch {best} (lowest val_loss)")
+            ax.scatter(
+                [best],
+                [value],
+                color=color,
+                edgecolors="black",
+                zorder=4,
+                s=40,
+                label=f"best epoch {best} (lowest val_loss)",
+            )
         if history.stopped == "early_stopping" and best is not None:
-            ax.axvline(best, color="black", linestyle=":", linewidth=1,
-                       label=f"early stopping: weights of epoch {best} restored")
+            ax.axvline(
+                best,
+                color="black",
+                linestyle=":",
+                linewidth=1,
+                label=f"early stopping: weights of epoch {best} restored",
+            )
         if history.stopped == "diverged" and f"train_{metric}" in history:
             mark_diverged(ax, epochs, history[f"train_{metric}"], annotate=True)
             if metric == "loss":
@@ -159,8 +192,10 @@ def _metric_keys(histories: Sequence[History], metric: str) -> list[str]:
     pair = [f"train_{metric}", f"val_{metric}"]
     if any(key in h for h in histories for key in pair):
         return pair
-    raise ValueError(f"metric must be a recorded key such as 'val_loss' (or 'loss' for train and val), "
-                     f"got {metric!r}; the first history has {histories[0].keys()}")
+    raise ValueError(
+        f"metric must be a recorded key such as 'val_loss' (or 'loss' for train and val), "
+        f"got {metric!r}; the first history has {histories[0].keys()}"
+    )
 
 
 def _distinct_labels(histories: Sequence[History]) -> list[str]:
@@ -168,13 +203,16 @@ def _distinct_labels(histories: Sequence[History]) -> list[str]:
     ``optimizer=sgd lr=0.1 batch_size=64 ...``); the full label when nothing differs."""
     parts = [h.label.split(" ") for h in histories]
     shared = set.intersection(*map(set, parts)) if len(parts) > 1 else set()
-    return [" ".join(p for p in run if p not in shared) or h.label
-            for run, h in zip(parts, histories, strict=True)]
+    return [" ".join(p for p in run if p not in shared) or h.label for run, h in zip(parts, histories, strict=True)]
 
 
-def plot_histories(histories: Sequence[History], metric: str | Sequence[str] = "val_loss",
-                   labels: Sequence[str] | None = None, ax: Axes | Sequence[Axes] | None = None,
-                   title: str | None = None) -> Figure:
+def plot_histories(
+    histories: Sequence[History],
+    metric: str | Sequence[str] = "val_loss",
+    labels: Sequence[str] | None = None,
+    ax: Axes | Sequence[Axes] | None = None,
+    title: str | None = None,
+) -> Figure:
     """Several runs overlaid, one colour per run, to compare settings.
 
     ``metric`` is a key such as ``"val_loss"`` or ``"train_acc"``; a bare name (``"loss"``) draws training
@@ -197,11 +235,15 @@ def plot_histories(histories: Sequence[History], metric: str | Sequence[str] = "
             drawn = [key for key in keys if key in history]
             for key in drawn:
                 style = VAL_STYLE if key.startswith("val_") else TRAIN_STYLE
-                a.plot(history["epoch"], history[key], color=run_color(i), linestyle=style,
-                       label=label if key == drawn[0] else None)
+                a.plot(
+                    history["epoch"],
+                    history[key],
+                    color=run_color(i),
+                    linestyle=style,
+                    label=label if key == drawn[0] else None,
+                )
                 if history.stopped == "diverged":
-                    mark_diverged(a, history["epoch"], history[key],
-                                   label=None if diverged_labelled else "diverged")
+                    mark_diverged(a, history["epoch"], history[key], label=None if diverged_labelled else "diverged")
                     diverged_labelled = True
         if "loss" in name and any(h.stopped == "diverged" for h in histories):
             a.set_yscale("log")
@@ -235,8 +277,7 @@ class LivePlot:
     ended.
     """
 
-    def __init__(self, metrics: Sequence[str] = ("loss", "acc"), every: int = 1,
-                 title: str | None = None) -> None:
+    def __init__(self, metrics: Sequence[str] = ("loss", "acc"), every: int = 1, title: str | None = None) -> None:
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be an integer >= 1, got {every!r}")
         self.metrics, self.every, self.title = tuple(metrics), every, title
@@ -279,9 +320,15 @@ class LivePlot:
 # Learning rates: schedules and the range test
 # ---------------------------------------------------------------------------------------------------------
 
-def lr_schedule(scheduler: str | Callable[..., Any] | None, epochs: int, lr: float = 0.1,
-                warmup_epochs: int = 0, val_losses: Sequence[float] | None = None,
-                **scheduler_kwargs: Any) -> list[float]:
+
+def lr_schedule(
+    scheduler: str | Callable[..., Any] | None,
+    epochs: int,
+    lr: float = 0.1,
+    warmup_epochs: int = 0,
+    val_losses: Sequence[float] | None = None,
+    **scheduler_kwargs: Any,
+) -> list[float]:
     """The learning rate of every epoch (1 … ``epochs``) exactly as :class:`dlbook.Trainer` would set it.
 
     ``scheduler`` and ``scheduler_kwargs`` are the Trainer's (``"step"``, ``"exponential"``, ``"cosine"``,
@@ -292,8 +339,15 @@ def lr_schedule(scheduler: str | Callable[..., Any] | None, epochs: int, lr: flo
         raise ValueError("val_losses is required for scheduler='plateau': give one validation loss per epoch")
     if val_losses is not None and len(val_losses) < epochs:
         raise ValueError(f"val_losses must hold at least epochs={epochs} values, got {len(val_losses)}")
-    trainer = Trainer(lr=lr, optimizer="sgd", epochs=epochs, scheduler=scheduler,
-                      scheduler_kwargs=scheduler_kwargs, warmup_epochs=warmup_epochs, device="cpu")
+    trainer = Trainer(
+        lr=lr,
+        optimizer="sgd",
+        epochs=epochs,
+        scheduler=scheduler,
+        scheduler_kwargs=scheduler_kwargs,
+        warmup_epochs=warmup_epochs,
+        device="cpu",
+    )
     optimizer = trainer.make_optimizer(nn.Linear(1, 1))
     schedule = trainer.make_scheduler(optimizer, epochs)
     lrs = []
@@ -304,35 +358,39 @@ def lr_schedule(scheduler: str | Callable[..., Any] | None, epochs: int, lr: flo
     return lrs
 
 
-def plot_lr_schedule(scheduler: str | Callable[..., Any] | None, epochs: int, lr: float = 0.1,
-                     ax: Axes | None = None, warmup_epochs: int = 0,
-                     val_losses: Sequence[float] | None = None, title: str | None = None,
-                     **scheduler_kwargs: Any) -> Figure:
+def plot_lr_schedule(
+    scheduler: str | Callable[..., Any] | None,
+    epochs: int,
+    lr: float = 0.1,
+    ax: Axes | None = None,
+    warmup_epochs: int = 0,
+    val_losses: Sequence[float] | None = None,
+    title: str | None = None,
+    **scheduler_kwargs: Any,
+) -> Figure:
     """The learning rate per epoch from :func:`lr_schedule`; warm-up epochs are shaded and, for
     ``"plateau"``, the given validation losses are drawn on a second axis."""
-    lrs = lr_schedule(scheduler, epochs, lr=lr, warmup_epochs=warmup_epochs, val_losses=val_losses,
-                      **scheduler_kwargs)
+    lrs = lr_schedule(scheduler, epochs, lr=lr, warmup_epochs=warmup_epochs, val_losses=val_losses, **scheduler_kwargs)
     fig, (ax,) = _get_axes(ax, 1, panel=(5.5, 3.4))
     epoch = np.arange(1, epochs + 1)
     ax.plot(epoch, lrs, color="C0", marker="o", markersize=3, label="learning rate")
     if warmup_epochs:
-        ax.axvspan(0.5, warmup_epochs + 0.5, color="C1", alpha=0.15,
-                   label=f"warm-up ({warmup_epochs} epochs)")
+        ax.axvspan(0.5, warmup_epochs + 0.5, color="C1", alpha=0.15, label=f"warm-up ({warmup_epochs} epochs)")
     ax.set_ylabel("learning rate")
     ax.set_ylim(bottom=0)
     integer_epochs(ax)
     handles, _ = ax.get_legend_handles_labels()
     if val_losses is not None:
         twin = ax.twinx()
-        (line,) = twin.plot(epoch, list(val_losses)[:epochs], color="grey", linestyle=VAL_STYLE,
-                            label="val_loss (given)")
+        (line,) = twin.plot(
+            epoch, list(val_losses)[:epochs], color="grey", linestyle=VAL_STYLE, label="val_loss (given)"
+        )
         twin.set_ylabel("val_loss")
         handles.append(line)
     ax.legend(handles=handles, fontsize=8)
     if title is None:
         name = scheduler if isinstance(scheduler, str) or scheduler is None else "custom"
-        settings = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                             for k, v in scheduler_kwargs.items())
+        settings = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in scheduler_kwargs.items())
         title = f"{name} schedule" + (f" ({settings})" if settings else "")
     ax.set_title(title)
     return fig
@@ -353,8 +411,7 @@ def suggest_lr(lrs: Sequence[float] | np.ndarray, losses: Sequence[float] | np.n
     """
     lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
     if lrs.shape != losses.shape or lrs.ndim != 1 or len(lrs) < 3:
-        raise ValueError(f"lrs and losses must be 1-D of the same length >= 3, got shapes {lrs.shape}, "
-                         f"{losses.shape}")
+        raise ValueError(f"lrs and losses must be 1-D of the same length >= 3, got shapes {lrs.shape}, {losses.shape}")
     if not (np.all(lrs > 0) and np.all(np.diff(lrs) > 0)):
         raise ValueError("lrs must be positive and increasing (as returned by lr_find)")
     if not np.all(np.isfinite(losses)):
@@ -367,8 +424,13 @@ def suggest_lr(lrs: Sequence[float] | np.ndarray, losses: Sequence[float] | np.n
     return float(lrs[int(np.argmin(slope))])
 
 
-def plot_lr_finder(lrs: Sequence[float] | np.ndarray, losses: Sequence[float] | np.ndarray,
-                   ax: Axes | None = None, suggest: bool = True, title: str | None = None) -> Figure:
+def plot_lr_finder(
+    lrs: Sequence[float] | np.ndarray,
+    losses: Sequence[float] | np.ndarray,
+    ax: Axes | None = None,
+    suggest: bool = True,
+    title: str | None = None,
+) -> Figure:
     """Loss against learning rate (log scale) from :func:`dlbook.train.lr_find`, with the
     :func:`suggest_lr` choice marked in red."""
     lrs, losses = np.asarray(lrs, dtype=float), np.asarray(losses, dtype=float)
@@ -379,8 +441,7 @@ def plot_lr_finder(lrs: Sequence[float] | np.ndarray, losses: Sequence[float] | 
         best = suggest_lr(lrs, losses)
         i = int(np.argmin(np.abs(lrs - best)))
         ax.axvline(best, color=DIVERGED_COLOR, linestyle=":", linewidth=1)
-        ax.scatter([best], [losses[i]], color=DIVERGED_COLOR, zorder=5,
-                   label=f"steepest descent: lr ≈ {best:.2g}")
+        ax.scatter([best], [losses[i]], color=DIVERGED_COLOR, zorder=5, label=f"steepest descent: lr ≈ {best:.2g}")
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("training loss")
     ax.set_title(title if title is not None else "learning-rate range test")
@@ -392,14 +453,22 @@ def plot_lr_finder(lrs: Sequence[float] | np.ndarray, losses: Sequence[float] | 
 # What a model computes
 # ---------------------------------------------------------------------------------------------------------
 
+
 def _padded_range(values: np.ndarray, pad: float = 0.1) -> tuple[float, float]:
     lo, hi = float(values.min()), float(values.max())
     margin = pad * (hi - lo) if hi > lo else 1.0
     return lo - margin, hi + margin
 
 
-def plot_decision_boundary(model: nn.Module, X: Any, y: Any, ax: Axes | None = None, resolution: int = 200,
-                           device: torch.device | str | None = None, title: str | None = None) -> Figure:
+def plot_decision_boundary(
+    model: nn.Module,
+    X: Any,
+    y: Any,
+    ax: Axes | None = None,
+    resolution: int = 200,
+    device: torch.device | str | None = None,
+    title: str | None = None,
+) -> Figure:
     """What a classifier predicts over the plane, with the data points on top.
 
     ``X`` has two features. A model with one output (a logit, binary task) is shown as the probability of
@@ -414,8 +483,9 @@ def plot_decision_boundary(model: nn.Module, X: Any, y: Any, ax: Axes | None = N
     if not isinstance(resolution, int) or resolution < 2:
         raise ValueError(f"resolution must be an integer >= 2, got {resolution!r}")
     fig, (ax,) = _get_axes(ax, 1, panel=(5.0, 4.2))
-    xx, yy = np.meshgrid(np.linspace(*_padded_range(X[:, 0]), resolution),
-                         np.linspace(*_padded_range(X[:, 1]), resolution))
+    xx, yy = np.meshgrid(
+        np.linspace(*_padded_range(X[:, 0]), resolution), np.linspace(*_padded_range(X[:, 1]), resolution)
+    )
     grid = torch.tensor(np.column_stack([xx.ravel(), yy.ravel()]), dtype=torch.float32)
     out = predict(model, grid, device)
     labels = np.unique(y).astype(int)
@@ -434,8 +504,15 @@ def plot_decision_boundary(model: nn.Module, X: Any, y: Any, ax: Axes | None = N
         cmap = ListedColormap([colors[c] for c in range(k)])
         ax.contourf(xx, yy, pred, levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.3)
     for c in labels:
-        ax.scatter(X[y == c, 0], X[y == c, 1], color=colors[int(c)], edgecolors="black", linewidths=0.5, s=20,
-                   label=f"class {c}")
+        ax.scatter(
+            X[y == c, 0],
+            X[y == c, 1],
+            color=colors[int(c)],
+            edgecolors="black",
+            linewidths=0.5,
+            s=20,
+            label=f"class {c}",
+        )
     ax.legend(fontsize=8, loc="best")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
@@ -443,9 +520,12 @@ def plot_decision_boundary(model: nn.Module, X: Any, y: Any, ax: Axes | None = N
     return fig
 
 
-def plot_activations(names: Sequence[str] = ("relu", "leaky_relu", "sigmoid", "tanh", "gelu", "silu"),
-                     x_range: tuple[float, float] = (-4, 4), derivatives: bool = True,
-                     axes: Sequence[Axes] | None = None) -> Figure:
+def plot_activations(
+    names: Sequence[str] = ("relu", "leaky_relu", "sigmoid", "tanh", "gelu", "silu"),
+    x_range: tuple[float, float] = (-4, 4),
+    derivatives: bool = True,
+    axes: Sequence[Axes] | None = None,
+) -> Figure:
     """Each activation function (solid) and its derivative computed by autograd (dashed), one panel each."""
     lo, hi = x_range
     if not lo < hi:
@@ -466,8 +546,13 @@ def plot_activations(names: Sequence[str] = ("relu", "leaky_relu", "sigmoid", "t
     return fig
 
 
-def plot_attention(weights: Any, tokens: Sequence[str] | None = None, ax: Axes | None = None,
-                   head: int | None = None, title: str | None = None) -> Figure:
+def plot_attention(
+    weights: Any,
+    tokens: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    head: int | None = None,
+    title: str | None = None,
+) -> Figure:
     """Heatmap of attention weights: row = query position, column = the key position it attends to.
 
     ``weights`` is ``(seq, seq)``, ``(heads, seq, seq)`` or ``(batch, heads, seq, seq)`` (the first batch
@@ -503,8 +588,14 @@ def plot_attention(weights: Any, tokens: Sequence[str] | None = None, ax: Axes |
     return fig
 
 
-def plot_loss_surface(function: Any, traces: dict[str, Any] | None = None, ax: Axes | None = None,
-                      levels: int = 30, log: bool = True, resolution: int = 200) -> Figure:
+def plot_loss_surface(
+    function: Any,
+    traces: dict[str, Any] | None = None,
+    ax: Axes | None = None,
+    levels: int = 30,
+    log: bool = True,
+    resolution: int = 200,
+) -> Figure:
     """Contours of a 2-D :class:`dlbook.optim.TestFunction` over its ``xlim``/``ylim``, with optimizer paths.
 
     ``traces`` maps a name to a path of shape ``(steps + 1, 2)`` (from :func:`dlbook.optim.trace`). Each path
@@ -520,8 +611,15 @@ def plot_loss_surface(function: Any, traces: dict[str, Any] | None = None, ax: A
     if log:
         zz = zz - zz.min()
         floor = max(zz[zz > 0].min(), zz.max() * 1e-8)
-        filled = ax.contourf(xx, yy, np.maximum(zz, floor), levels=np.geomspace(floor, zz.max(), levels),
-                             norm=LogNorm(), cmap="viridis", alpha=0.45)
+        filled = ax.contourf(
+            xx,
+            yy,
+            np.maximum(zz, floor),
+            levels=np.geomspace(floor, zz.max(), levels),
+            norm=LogNorm(),
+            cmap="viridis",
+            alpha=0.45,
+        )
     else:
         filled = ax.contourf(xx, yy, zz, levels=levels, cmap="viridis", alpha=0.45)
     ax.contour(filled, colors="black", linewidths=0.3, alpha=0.35)
@@ -534,12 +632,20 @@ def plot_loss_surface(function: Any, traces: dict[str, Any] | None = None, ax: A
         ax.scatter(*path[-1], marker="s", s=45, color=run_color(i), edgecolors="black", zorder=5)
     ax.scatter(*function.minimum, marker="*", s=250, color="gold", edgecolors="black", zorder=6)
     handles, _ = ax.get_legend_handles_labels()
-    handles += [Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor="black", linestyle="none",
-                       label="start"),
-                Line2D([], [], marker="s", markerfacecolor="grey", markeredgecolor="black", linestyle="none",
-                       label="end"),
-                Line2D([], [], marker="*", markersize=12, markerfacecolor="gold", markeredgecolor="black",
-                       linestyle="none", label="minimum")]
+    handles += [
+        Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor="black", linestyle="none", label="start"),
+        Line2D([], [], marker="s", markerfacecolor="grey", markeredgecolor="black", linestyle="none", label="end"),
+        Line2D(
+            [],
+            [],
+            marker="*",
+            markersize=12,
+            markerfacecolor="gold",
+            markeredgecolor="black",
+            linestyle="none",
+            label="minimum",
+        ),
+    ]
     ax.legend(handles=handles, fontsize=8, loc="best")
     ax.set_xlim(function.xlim)
     ax.set_ylim(function.ylim)
@@ -553,9 +659,15 @@ def plot_loss_surface(function: Any, traces: dict[str, Any] | None = None, ax: A
 # Evaluating a classifier
 # ---------------------------------------------------------------------------------------------------------
 
-def plot_confusion_matrix(y_true: Any, y_pred: Any, class_names: Sequence[str] | None = None,
-                          normalize: bool = False, ax: Axes | None = None,
-                          title: str | None = None) -> Figure:
+
+def plot_confusion_matrix(
+    y_true: Any,
+    y_pred: Any,
+    class_names: Sequence[str] | None = None,
+    normalize: bool = False,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Figure:
     """Confusion matrix (rows: true class, columns: predicted class) with the count in every cell.
 
     ``y_pred`` holds class ids (take ``logits.argmax(1)`` first). ``normalize=True`` divides each row by the
@@ -563,8 +675,9 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any, class_names: Sequence[str] |
     """
     y_true, y_pred = _numpy(y_true).reshape(-1), _numpy(y_pred)
     if y_pred.ndim != 1:
-        raise ValueError(f"y_pred must be class ids of shape (n,), got shape {y_pred.shape}; "
-                         "for logits pass logits.argmax(1)")
+        raise ValueError(
+            f"y_pred must be class ids of shape (n,), got shape {y_pred.shape}; for logits pass logits.argmax(1)"
+        )
     if len(y_true) != len(y_pred):
         raise ValueError(f"y_true and y_pred must have the same length, got {len(y_true)} and {len(y_pred)}")
     if class_names is not None:
@@ -581,11 +694,17 @@ def plot_confusion_matrix(y_true: Any, y_pred: Any, class_names: Sequence[str] |
     fig.colorbar(image, ax=ax, label="fraction of the true class" if normalize else "count")
     for (i, j), value in np.ndenumerate(cm):
         text = f"{value:.2f}" if normalize else f"{int(value)}"
-        ax.text(j, i, text, ha="center", va="center", fontsize=8 if k > 8 else 10,
-                color="white" if value > cm.max() / 2 else "black")
+        ax.text(
+            j,
+            i,
+            text,
+            ha="center",
+            va="center",
+            fontsize=8 if k > 8 else 10,
+            color="white" if value > cm.max() / 2 else "black",
+        )
     long_names = max(len(name) for name in names) > 3
-    ax.set_xticks(range(k), labels=names, rotation=45 if long_names else 0,
-                  ha="right" if long_names else "center")
+    ax.set_xticks(range(k), labels=names, rotation=45 if long_names else 0, ha="right" if long_names else "center")
     ax.set_yticks(range(k), labels=names)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
@@ -626,6 +745,7 @@ def plot_roc(y_true: Any, scores: Any, ax: Axes | None = None, label: str | None
 # Inside the network: weights and gradients
 # ---------------------------------------------------------------------------------------------------------
 
+
 def _weight_matrices(model: nn.Module) -> list[tuple[str, nn.Parameter]]:
     """The layers' weight matrices (parameters with 2+ dimensions), named without ``.weight``.
 
@@ -648,16 +768,26 @@ def gradient_norms(model: nn.Module) -> dict[str, float]:
 
 def _note(ax: Axes, text: str, center: bool = False) -> None:
     position = (0.5, 0.5) if center else (0.01, 0.99)
-    ax.text(*position, text, transform=ax.transAxes, fontsize=8, style="italic", color="dimgrey",
-            ha="center" if center else "left", va="center" if center else "top", wrap=True)
+    ax.text(
+        *position,
+        text,
+        transform=ax.transAxes,
+        fontsize=8,
+        style="italic",
+        color="dimgrey",
+        ha="center" if center else "left",
+        va="center" if center else "top",
+        wrap=True,
+    )
 
 
 def _no_grad_note(skipped: list[str]) -> str:
     return "no gradient (skipped): " + ", ".join(skipped)
 
 
-def _plot_histograms(values: dict[str, np.ndarray], skipped: list[str], ax: Axes | None, bins: int,
-                     xlabel: str, title: str) -> Figure:
+def _plot_histograms(
+    values: dict[str, np.ndarray], skipped: list[str], ax: Axes | None, bins: int, xlabel: str, title: str
+) -> Figure:
     """Overlaid density histograms, one colour per layer, with shared bins so the spreads compare."""
     if not isinstance(bins, int) or bins < 1:
         raise ValueError(f"bins must be an integer >= 1, got {bins!r}")
@@ -665,8 +795,15 @@ def _plot_histograms(values: dict[str, np.ndarray], skipped: list[str], ax: Axes
     if values:
         edges = np.histogram_bin_edges(np.concatenate(list(values.values())), bins=bins)
         for i, (name, v) in enumerate(values.items()):
-            ax.hist(v, bins=edges, density=True, histtype="step", linewidth=1.5, color=run_color(i),
-                    label=f"{name} (std {v.std():.2g})")
+            ax.hist(
+                v,
+                bins=edges,
+                density=True,
+                histtype="step",
+                linewidth=1.5,
+                color=run_color(i),
+                label=f"{name} (std {v.std():.2g})",
+            )
         ax.legend(fontsize=8)
         if skipped:
             _note(ax, _no_grad_note(skipped))
@@ -678,15 +815,15 @@ def _plot_histograms(values: dict[str, np.ndarray], skipped: list[str], ax: Axes
     return fig
 
 
-def plot_weight_histograms(model: nn.Module, ax: Axes | None = None, bins: int = 50,
-                           title: str | None = None) -> Figure:
+def plot_weight_histograms(
+    model: nn.Module, ax: Axes | None = None, bins: int = 50, title: str | None = None
+) -> Figure:
     """Distribution of the weights of every layer (e.g. to compare initialisations)."""
     values = {name: _numpy(p).ravel() for name, p in _weight_matrices(model)}
     return _plot_histograms(values, [], ax, bins, "weight value", title or "weights per layer")
 
 
-def plot_grad_histograms(model: nn.Module, ax: Axes | None = None, bins: int = 50,
-                         title: str | None = None) -> Figure:
+def plot_grad_histograms(model: nn.Module, ax: Axes | None = None, bins: int = 50, title: str | None = None) -> Figure:
     """Distribution of the gradient of every layer's weights after ``backward()``."""
     layers = _weight_matrices(model)
     values = {name: _numpy(p.grad).ravel() for name, p in layers if p.grad is not None}
@@ -694,8 +831,9 @@ def plot_grad_histograms(model: nn.Module, ax: Axes | None = None, bins: int = 5
     return _plot_histograms(values, skipped, ax, bins, "gradient value", title or "gradients per layer")
 
 
-def plot_gradient_norms(model: nn.Module | dict[str, float], ax: Axes | None = None,
-                        title: str | None = None) -> Figure:
+def plot_gradient_norms(
+    model: nn.Module | dict[str, float], ax: Axes | None = None, title: str | None = None
+) -> Figure:
     """Bar chart (log scale) of :func:`gradient_norms`, input layer on the left.
 
     Bars that shrink towards the input show vanishing gradients; bars that grow show exploding ones.

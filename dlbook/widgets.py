@@ -10,6 +10,16 @@ from .panel import BATCH_SIZES, OPTIMIZERS, WEIGHT_DECAYS, TrainingPanel
 from .runs import default_model, train_run
 
 __all__ = [
-    "BATCH_SIZES", "DEFAULT_GRID", "Explorable", "OPTIMIZERS", "ThresholdExplorable", "TrainingPanel",
-    "WEIGHT_DECAYS", "default_model", "explore", "threshold_explorable", "threshold_table", "train_run",
+    "BATCH_SIZES",
+    "DEFAULT_GRID",
+    "Explorable",
+    "OPTIMIZERS",
+    "ThresholdExplorable",
+    "TrainingPanel",
+    "WEIGHT_DECAYS",
+    "default_model",
+    "explore",
+    "threshold_explorable",
+    "threshold_table",
+    "train_run",
 ]

@@ -131,7 +131,9 @@ def normalize(nb: dict, url: str) -> dict:
     out["nbformat_minor"] = max(int(nb.get("nbformat_minor", 0)), 5)
     metadata = {k: v for k, v in nb.get("metadata", {}).items() if k not in TRANSIENT_NB_METADATA}
     metadata.update(
-        kernelspec=dict(KERNELSPEC), language_info=dict(LANGUAGE_INFO), accelerator=ACCELERATOR,
+        kernelspec=dict(KERNELSPEC),
+        language_info=dict(LANGUAGE_INFO),
+        accelerator=ACCELERATOR,
         colab=copy.deepcopy(COLAB),
     )
     out["metadata"] = metadata

@@ -11,13 +11,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def lines(path: Path) -> list[str]:
-    return [line.split("#")[0].strip() for line in path.read_text().splitlines()
-            if line.split("#")[0].strip()]
+    return [line.split("#")[0].strip() for line in path.read_text().splitlines() if line.split("#")[0].strip()]
 
 
 def test_requirement_files_name_no_package_beyond_the_torch_pin_and_the_project():
-    for path, extras in ((ROOT / "requirements.txt", {"book", "lab", "test"}),
-                         (ROOT / "binder" / "requirements.txt", {"lab"})):
+    for path, extras in (
+        (ROOT / "requirements.txt", {"book", "lab", "test"}),
+        (ROOT / "binder" / "requirements.txt", {"lab"}),
+    ):
         entries = [line for line in lines(path) if not line.startswith("--extra-index-url")]
         assert entries[0] == "torch==2.13.0" or entries[0].startswith("torch=="), path
         project = [e for e in entries if e.startswith("-e .")]
@@ -27,8 +28,10 @@ def test_requirement_files_name_no_package_beyond_the_torch_pin_and_the_project(
 
 
 def test_the_torch_pin_is_the_same_everywhere_and_allowed_by_pyproject():
-    pins = {path: next(line for line in lines(path) if line.startswith("torch=="))
-            for path in (ROOT / "requirements.txt", ROOT / "binder" / "requirements.txt")}
+    pins = {
+        path: next(line for line in lines(path) if line.startswith("torch=="))
+        for path in (ROOT / "requirements.txt", ROOT / "binder" / "requirements.txt")
+    }
     assert len(set(pins.values())) == 1, pins
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     torch_spec = next(Requirement(d).specifier for d in project["dependencies"] if d.startswith("torch"))

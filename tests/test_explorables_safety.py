@@ -12,7 +12,7 @@ from dlbook import data as datasets
 from dlbook.explorables import Explorable, ThresholdExplorable, json_for_script, render, threshold_table
 from dlbook.train import History
 
-HOSTILE = ['</script><script>alert(1)</script>', "<!--<script>", "{{data}}", "{{uid}}", "a & b > c", "\u2028"]
+HOSTILE = ["</script><script>alert(1)</script>", "<!--<script>", "{{data}}", "{{uid}}", "a & b > c", "\u2028"]
 
 
 def script_bodies(page: str) -> list[str]:

@@ -96,12 +96,17 @@ def test_positional_encoding_makes_order_matter():
     assert flipped.shape == x.shape
 
 
-@pytest.mark.parametrize("factory,name", [
-    (lambda: MLP(8, [16], 2, dropout=1.0), "dropout"), (lambda: MLP(8, [16], 2, activation="swoosh"), "activation"),
-    (lambda: MLP(0, [16], 2), "in_features"), (lambda: SequenceModel("tcn"), "kind"),
-    (lambda: TinyTransformer(d_model=10, n_heads=3), "d_model"),
-    (lambda: init_weights(MLP(2, [2], 1), "lecun"), "init"),
-])
+@pytest.mark.parametrize(
+    "factory,name",
+    [
+        (lambda: MLP(8, [16], 2, dropout=1.0), "dropout"),
+        (lambda: MLP(8, [16], 2, activation="swoosh"), "activation"),
+        (lambda: MLP(0, [16], 2), "in_features"),
+        (lambda: SequenceModel("tcn"), "kind"),
+        (lambda: TinyTransformer(d_model=10, n_heads=3), "d_model"),
+        (lambda: init_weights(MLP(2, [2], 1), "lecun"), "init"),
+    ],
+)
 def test_bad_arguments_raise_value_error(factory, name):
     with pytest.raises(ValueError, match=name):
         factory()

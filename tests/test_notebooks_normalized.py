@@ -48,18 +48,29 @@ def test_committed_notebook_is_normalised(path):
 
 def _dirty_notebook():
     """A notebook as Jupyter might save it mid-edit: outputs, counts, an outdated setup cell further down."""
+
     def code(source, cell_id, **extra):
         output = {"output_type": "stream", "name": "stdout", "text": ["hi\n"]}
-        cell = {"cell_type": "code", "id": cell_id, "metadata": {}, "source": source, "outputs": [output],
-                "execution_count": 3}
+        cell = {
+            "cell_type": "code",
+            "id": cell_id,
+            "metadata": {},
+            "source": source,
+            "outputs": [output],
+            "execution_count": 3,
+        }
         cell.update(extra)
         return cell
 
     old_setup = nn.SETUP_MARKER + "\n%pip install x"  # first comment line only, outdated body
     return {
-        "nbformat": 4, "nbformat_minor": 4,
-        "metadata": {"kernelspec": {"name": "other", "display_name": "Other", "language": "python"},
-                     "widgets": {"state": {}}, "jupytext": {"default_lexer": "ipython3"}},
+        "nbformat": 4,
+        "nbformat_minor": 4,
+        "metadata": {
+            "kernelspec": {"name": "other", "display_name": "Other", "language": "python"},
+            "widgets": {"state": {}},
+            "jupytext": {"default_lexer": "ipython3"},
+        },
         "cells": [
             {"cell_type": "markdown", "metadata": {}, "source": ["# Title\n", "Intro."]},
             code(["print('hi')\n"], "a1", metadata={"tags": ["hide-input"], "execution": {"t": 1}}),
@@ -120,11 +131,15 @@ def test_normalise_fixes_everything_and_is_idempotent(tmp_path):
 
 
 def test_setup_cell_is_inserted_before_the_first_code_cell_when_missing(tmp_path):
-    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# T"},
-        {"cell_type": "code", "id": "c", "metadata": {}, "source": "1 + 1", "outputs": [],
-         "execution_count": None},
-    ]}
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# T"},
+            {"cell_type": "code", "id": "c", "metadata": {}, "source": "1 + 1", "outputs": [], "execution_count": None},
+        ],
+    }
     out = nn.normalize(nb, REPO_URL)
     assert [c["id"] for c in out["cells"]][0::2] == ["m", "c"]
     assert _source(out["cells"][1]) == nn.setup_source(REPO_URL)

@@ -21,13 +21,19 @@ CONFIGS = [
     (optim.SGD, torch.optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True)),
     (optim.SGD, torch.optim.SGD, dict(lr=0.05, momentum=0.8, nesterov=True, weight_decay=0.1)),
     (optim.Adagrad, torch.optim.Adagrad, dict(lr=0.1)),
-    (optim.Adagrad, torch.optim.Adagrad,
-     dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.5, eps=1e-6)),
+    (
+        optim.Adagrad,
+        torch.optim.Adagrad,
+        dict(lr=0.1, lr_decay=0.01, weight_decay=0.1, initial_accumulator_value=0.5, eps=1e-6),
+    ),
     (optim.RMSprop, torch.optim.RMSprop, dict(lr=0.01)),
     (optim.RMSprop, torch.optim.RMSprop, dict(lr=0.01, centered=True)),
     (optim.RMSprop, torch.optim.RMSprop, dict(lr=0.005, momentum=0.9)),
-    (optim.RMSprop, torch.optim.RMSprop,
-     dict(lr=0.005, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.1, eps=1e-6)),
+    (
+        optim.RMSprop,
+        torch.optim.RMSprop,
+        dict(lr=0.005, alpha=0.9, momentum=0.5, centered=True, weight_decay=0.1, eps=1e-6),
+    ),
     (optim.Adam, torch.optim.Adam, dict(lr=0.01)),
     (optim.Adam, torch.optim.Adam, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
     (optim.AdamW, torch.optim.AdamW, dict(lr=0.01)),
@@ -138,8 +144,9 @@ def test_closure_returns_loss_and_gives_same_update():
     assert opt_b.step() is None
 
 
-@pytest.mark.parametrize("cls", [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW,
-                                 optim.NAdam, optim.Adadelta, optim.FTRL])
+@pytest.mark.parametrize(
+    "cls", [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.AdamW, optim.NAdam, optim.Adadelta, optim.FTRL]
+)
 def test_parameters_without_gradient_are_left_alone(cls):
     used = torch.nn.Parameter(torch.ones(3, dtype=torch.float64))
     unused = torch.nn.Parameter(torch.ones(3, dtype=torch.float64))
@@ -153,8 +160,7 @@ def test_parameters_without_gradient_are_left_alone(cls):
     assert unused not in opt.state
 
 
-@pytest.mark.parametrize("cls", [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.NAdam,
-                                 optim.Adadelta])
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adagrad, optim.RMSprop, optim.Adam, optim.NAdam, optim.Adadelta])
 def test_state_dict_resumes_exactly(cls):
     kwargs = dict(lr=0.01, momentum=0.9) if cls in (optim.SGD, optim.RMSprop) else {}
     model, x, y = tiny_regression()
@@ -205,8 +211,9 @@ BAD_ARGUMENTS = [
 ]
 
 
-@pytest.mark.parametrize("cls, kwargs, name", BAD_ARGUMENTS,
-                         ids=[f"{cls.__name__}-{kwargs}" for cls, kwargs, _ in BAD_ARGUMENTS])
+@pytest.mark.parametrize(
+    "cls, kwargs, name", BAD_ARGUMENTS, ids=[f"{cls.__name__}-{kwargs}" for cls, kwargs, _ in BAD_ARGUMENTS]
+)
 def test_bad_arguments_raise_value_error_naming_the_argument(cls, kwargs, name):
     params = [torch.nn.Parameter(torch.zeros(2))]
     with pytest.raises(ValueError, match=r"^" + re.escape(name)):
@@ -217,9 +224,17 @@ def test_bad_arguments_raise_value_error_naming_the_argument(cls, kwargs, name):
 # Resolving names: OPTIMIZERS and make_optimizer
 # ---------------------------------------------------------------------------------------------------------
 
-EXPECTED_CLASSES = {"sgd": optim.SGD, "momentum": optim.SGD, "nesterov": optim.SGD, "adagrad": optim.Adagrad,
-                    "rmsprop": optim.RMSprop, "adam": optim.Adam, "adamw": optim.AdamW, "nadam": optim.NAdam,
-                    "adadelta": optim.Adadelta}
+EXPECTED_CLASSES = {
+    "sgd": optim.SGD,
+    "momentum": optim.SGD,
+    "nesterov": optim.SGD,
+    "adagrad": optim.Adagrad,
+    "rmsprop": optim.RMSprop,
+    "adam": optim.Adam,
+    "adamw": optim.AdamW,
+    "nadam": optim.NAdam,
+    "adadelta": optim.Adadelta,
+}
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_CLASSES))
@@ -317,8 +332,9 @@ def test_ill_conditioned_valley_has_visible_condition_number():
     assert torch.linalg.cond(bowl).item() == pytest.approx(1.0)
     assert torch.linalg.cond(valley).item() == pytest.approx(25.0)
     assert "25" in optim.ill_conditioned_valley.name
-    assert torch.linalg.cond(torch.autograd.functional.hessian(optim.make_valley(100.0).fn, point)) == \
-        pytest.approx(100.0)
+    assert torch.linalg.cond(torch.autograd.functional.hessian(optim.make_valley(100.0).fn, point)) == pytest.approx(
+        100.0
+    )
     with pytest.raises(ValueError, match="condition"):
         optim.make_valley(0.5)
 
@@ -329,20 +345,23 @@ def test_trace_shape_start_and_equivalent_ways_to_name_the_optimizer():
     assert isinstance(by_name, np.ndarray)
     np.testing.assert_array_equal(by_name[0], optim.beale.start)
     np.testing.assert_array_equal(by_name, optim.trace(optim.Adam, optim.beale, steps=40, lr=0.05))
-    np.testing.assert_array_equal(by_name, optim.trace(lambda params, **kw: optim.Adam(params, **kw),
-                                                       optim.beale, steps=40, lr=0.05))
+    np.testing.assert_array_equal(
+        by_name, optim.trace(lambda params, **kw: optim.Adam(params, **kw), optim.beale, steps=40, lr=0.05)
+    )
     custom = optim.trace("sgd", "quadratic_bowl", steps=3, start=(2.0, -1.0), lr=0.5)
     np.testing.assert_allclose(custom, [[2, -1], [1, -0.5], [0.5, -0.25], [0.25, -0.125]])
     assert optim.trace("sgd", "rosenbrock", steps=0).shape == (1, 2)
 
 
 def test_trace_named_presets_match_explicit_arguments():
-    np.testing.assert_array_equal(optim.trace("nesterov", "ill_conditioned_valley", steps=30, lr=0.02),
-                                  optim.trace(optim.SGD, "ill_conditioned_valley", steps=30, lr=0.02,
-                                              momentum=0.9, nesterov=True))
-    np.testing.assert_array_equal(optim.trace("momentum", "ill_conditioned_valley", steps=30, lr=0.02),
-                                  optim.trace(optim.SGD, "ill_conditioned_valley", steps=30, lr=0.02,
-                                              momentum=0.9))
+    np.testing.assert_array_equal(
+        optim.trace("nesterov", "ill_conditioned_valley", steps=30, lr=0.02),
+        optim.trace(optim.SGD, "ill_conditioned_valley", steps=30, lr=0.02, momentum=0.9, nesterov=True),
+    )
+    np.testing.assert_array_equal(
+        optim.trace("momentum", "ill_conditioned_valley", steps=30, lr=0.02),
+        optim.trace(optim.SGD, "ill_conditioned_valley", steps=30, lr=0.02, momentum=0.9),
+    )
 
 
 def test_momentum_beats_plain_sgd_on_the_valley():

@@ -84,8 +84,10 @@ def test_run_is_reproducible_and_keeps_the_model(digits):
     assert a.model is not None
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [({"seed": -1}, "seed"), ({"dropout": 1.0}, "dropout"),
-                                              ({"model": 3}, "model"), ({"width": 0}, "width")])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"seed": -1}, "seed"), ({"dropout": 1.0}, "dropout"), ({"model": 3}, "model"), ({"width": 0}, "width")],
+)
 def test_run_checks_its_arguments_before_training(digits, kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         run(digits, epochs=1, device="cpu", **kwargs)

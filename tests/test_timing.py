@@ -20,8 +20,9 @@ def test_time_call_passes_arguments_and_measures_real_work():
     assert slow > quick
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [({"repeats": 0}, "repeats"), ({"warmup": -1}, "warmup"),
-                                              ({"repeats": True}, "repeats")])
+@pytest.mark.parametrize(
+    ("kwargs", "match"), [({"repeats": 0}, "repeats"), ({"warmup": -1}, "warmup"), ({"repeats": True}, "repeats")]
+)
 def test_time_call_checks_its_counts(kwargs, match):
     with pytest.raises(ValueError, match=match):
         time_call(lambda: None, **kwargs)

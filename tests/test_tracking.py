@@ -20,8 +20,7 @@ def blobs(n=120, seed=0):
     y = torch.arange(n) % 3
     X = torch.randn(n, 4, generator=g) + 3.0 * nn.functional.one_hot(y, 4).float()
     a, b = int(0.6 * n), int(0.8 * n)
-    return SimpleNamespace(train=(X[:a], y[:a]), val=(X[a:b], y[a:b]), test=(X[b:], y[b:]),
-                           task="classification")
+    return SimpleNamespace(train=(X[:a], y[:a]), val=(X[a:b], y[a:b]), test=(X[b:], y[b:]), task="classification")
 
 
 def run(log_dir, epochs=4, hparams=None, **kw):
@@ -51,8 +50,9 @@ def test_logged_scalars_equal_the_history(tmp_path):
 
 
 def test_hparams_are_written_with_the_final_metrics(tmp_path):
-    _, history = run(tmp_path / "run", epochs=3, hparams={"lr": 0.01, "width": 8, "optimizer": "adam",
-                                                           "scheduler": None})
+    _, history = run(
+        tmp_path / "run", epochs=3, hparams={"lr": 0.01, "width": 8, "optimizer": "adam", "scheduler": None}
+    )
     events = read(tmp_path / "run")
     content = events.PluginTagToContent("hparams")
     info = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/session_start_info"])
@@ -71,8 +71,7 @@ def test_close_after_early_stop_writes_hparams_and_is_idempotent(tmp_path):
 
     set_seed(0)
     logger = TensorBoardLogger(tmp_path / "run", hparams={"lr": 0.01})
-    history = Trainer(lr=0.01, epochs=10, device="cpu", callbacks=[logger, stop_after_two]).fit(
-        MLP(4, [8], 3), blobs())
+    history = Trainer(lr=0.01, epochs=10, device="cpu", callbacks=[logger, stop_after_two]).fit(MLP(4, [8], 3), blobs())
     assert history.stopped == "interrupted" and len(history) == 2
     assert not logger.closed  # the run ended before its planned 10 epochs
     logger.close()

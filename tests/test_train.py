@@ -26,8 +26,12 @@ def blobs(n=240, task="classification", seed=0):
     else:
         target = y
     cut1, cut2 = int(0.6 * n), int(0.8 * n)
-    return SimpleNamespace(train=(X[:cut1], target[:cut1]), val=(X[cut1:cut2], target[cut1:cut2]),
-                           test=(X[cut2:], target[cut2:]), task=task)
+    return SimpleNamespace(
+        train=(X[:cut1], target[:cut1]),
+        val=(X[cut1:cut2], target[cut1:cut2]),
+        test=(X[cut2:], target[cut2:]),
+        task=task,
+    )
 
 
 def fit(data=None, out=3, seed=0, **kw):
@@ -86,10 +90,13 @@ def test_early_stopping_restores_best_weights():
     assert restored == pytest.approx(h["val_loss"][best - 1], rel=1e-5)
 
 
-@pytest.mark.parametrize("scheduler,kwargs,expected", [
-    ("step", {"step_size": 3, "gamma": 0.5}, [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025]),
-    ("exponential", {"gamma": 0.5}, [0.1 * 0.5**i for i in range(7)]),
-])
+@pytest.mark.parametrize(
+    "scheduler,kwargs,expected",
+    [
+        ("step", {"step_size": 3, "gamma": 0.5}, [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025]),
+        ("exponential", {"gamma": 0.5}, [0.1 * 0.5**i for i in range(7)]),
+    ],
+)
 def test_schedulers_change_lr_as_documented(scheduler, kwargs, expected):
     _, h = fit(lr=0.1, optimizer="sgd", epochs=7, scheduler=scheduler, scheduler_kwargs=kwargs)
     assert h["lr"] == pytest.approx(expected)
@@ -103,8 +110,7 @@ def test_cosine_schedule_and_linear_warmup():
 
 
 def test_plateau_scheduler_reduces_lr_when_val_loss_stalls():
-    _, h = fit(lr=0.5, optimizer="sgd", epochs=40, scheduler="plateau",
-               scheduler_kwargs={"patience": 1, "factor": 0.5})
+    _, h = fit(lr=0.5, optimizer="sgd", epochs=40, scheduler="plateau", scheduler_kwargs={"patience": 1, "factor": 0.5})
     assert min(h["lr"]) < 0.5
 
 
@@ -166,19 +172,40 @@ def test_keyboard_interrupt_keeps_partial_history():
 def test_optimizer_by_name_class_and_callable():
     from dlbook import optim
 
-    for opt in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "nadam", "adadelta",
-                torch.optim.Adam, optim.Adam):
+    for opt in (
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "adam",
+        "adamw",
+        "nadam",
+        "adadelta",
+        torch.optim.Adam,
+        optim.Adam,
+    ):
         lr = 1.0 if opt == "adadelta" else 0.05
         _, h = fit(optimizer=opt, lr=lr, epochs=5)
         assert h["train_loss"][-1] < h["train_loss"][0], opt
 
 
-@pytest.mark.parametrize("kwargs,name", [
-    ({"batch_size": 0}, "batch_size"), ({"lr": -1.0}, "lr"), ({"lr": 0}, "lr"), ({"epochs": -1}, "epochs"),
-    ({"optimizer": "adamz"}, "optimizer"), ({"weight_decay": -0.1}, "weight_decay"),
-    ({"scheduler": "warp"}, "scheduler"), ({"early_stopping": 0}, "early_stopping"),
-    ({"clip_grad": 0.0}, "clip_grad"), ({"loss": "hinge"}, "loss"), ({"warmup_epochs": 30}, "warmup_epochs"),
-])
+@pytest.mark.parametrize(
+    "kwargs,name",
+    [
+        ({"batch_size": 0}, "batch_size"),
+        ({"lr": -1.0}, "lr"),
+        ({"lr": 0}, "lr"),
+        ({"epochs": -1}, "epochs"),
+        ({"optimizer": "adamz"}, "optimizer"),
+        ({"weight_decay": -0.1}, "weight_decay"),
+        ({"scheduler": "warp"}, "scheduler"),
+        ({"early_stopping": 0}, "early_stopping"),
+        ({"clip_grad": 0.0}, "clip_grad"),
+        ({"loss": "hinge"}, "loss"),
+        ({"warmup_epochs": 30}, "warmup_epochs"),
+    ],
+)
 def test_bad_arguments_raise_value_error_naming_the_argument(kwargs, name):
     with pytest.raises(ValueError, match=name):
         Trainer(**kwargs)
@@ -236,6 +263,7 @@ def test_label_noise_corrupts_only_training_labels_with_wrong_classes():
 
 # ----------------------------------------------------------------------------- shared helpers of this wave
 
+
 def test_first_epoch_finds_the_first_epoch_past_a_threshold():
     h = History()
     for epoch, (loss, acc) in enumerate([(2.0, 0.3), (1.0, 0.8), (0.5, 0.95), (0.4, 0.9)], start=1):
@@ -270,8 +298,15 @@ def test_early_stopping_restores_the_best_weights_after_a_divergence():
     set_seed(0)
     model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
     # lr 0.05 for epoch 1, then x1000 per epoch: the run learns once, then blows up
-    trainer = Trainer(lr=0.05, optimizer="sgd", epochs=10, early_stopping=5, scheduler="exponential",
-                      scheduler_kwargs={"gamma": 1000.0}, device="cpu")
+    trainer = Trainer(
+        lr=0.05,
+        optimizer="sgd",
+        epochs=10,
+        early_stopping=5,
+        scheduler="exponential",
+        scheduler_kwargs={"gamma": 1000.0},
+        device="cpu",
+    )
     history = trainer.fit(model, datasets.digits())
     assert history.stopped == "diverged"
     assert history.best_epoch == 1

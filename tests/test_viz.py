@@ -26,15 +26,14 @@ def tiny_data(n=48, task="classification", seed=0):
     g = torch.Generator().manual_seed(seed)
     y = torch.arange(n) % 3
     X = torch.randn(n, 2, generator=g) + 3.0 * torch.stack([y == 1, y == 2], dim=1).float()
-    split = (X[: n // 2], y[: n // 2]), (X[n // 2:], y[n // 2:])
+    split = (X[: n // 2], y[: n // 2]), (X[n // 2 :], y[n // 2 :])
     return SimpleNamespace(train=split[0], val=split[1], test=split[1], task=task)
 
 
 def run(epochs=5, **kw):
     set_seed(0)
     model = MLP(2, [8], 3)
-    history = Trainer(**{"lr": 0.05, "batch_size": 16, "device": "cpu", **kw}).fit(model, tiny_data(),
-                                                                                  epochs=epochs)
+    history = Trainer(**{"lr": 0.05, "batch_size": 16, "device": "cpu", **kw}).fit(model, tiny_data(), epochs=epochs)
     return model, history
 
 
@@ -86,8 +85,9 @@ def test_plot_history_marks_divergence_in_red_and_early_stopping_restore():
     assert any(text.get_text() == "diverged" for text in ax.texts)
     assert ax.get_yscale() == "log"
 
-    stopped = make_history([1.0, 0.5, 0.4, 0.3, 0.2], [1.0, 0.6, 0.5, 0.55, 0.6], stopped="early_stopping",
-                           best_epoch=3)
+    stopped = make_history(
+        [1.0, 0.5, 0.4, 0.3, 0.2], [1.0, 0.6, 0.5, 0.55, 0.6], stopped="early_stopping", best_epoch=3
+    )
     ax = viz.plot_history(stopped).axes[0]
     vertical = [line for line in ax.lines if line.get_linestyle() == ":"]
     assert len(vertical) == 1 and list(vertical[0].get_xdata()) == [3, 3]
@@ -138,12 +138,20 @@ def test_live_plot_keeps_one_figure_and_updates_it_in_place(monkeypatch):
 def test_lr_schedule_matches_what_the_trainer_records():
     expected = [0.1] * 10 + [0.01] * 10 + [0.001] * 10
     assert viz.lr_schedule("step", 30, lr=0.1, step_size=10, gamma=0.1) == pytest.approx(expected)
-    settings = [dict(scheduler="step", scheduler_kwargs={"step_size": 10, "gamma": 0.1}),
-                dict(scheduler="cosine", warmup_epochs=3), dict(scheduler="exponential")]
+    settings = [
+        dict(scheduler="step", scheduler_kwargs={"step_size": 10, "gamma": 0.1}),
+        dict(scheduler="cosine", warmup_epochs=3),
+        dict(scheduler="exponential"),
+    ]
     for kw in settings:
         _, history = run(epochs=30 if kw["scheduler"] == "step" else 12, lr=0.1, **kw)
-        lrs = viz.lr_schedule(kw["scheduler"], len(history), lr=0.1, warmup_epochs=kw.get("warmup_epochs", 0),
-                              **kw.get("scheduler_kwargs", {}))
+        lrs = viz.lr_schedule(
+            kw["scheduler"],
+            len(history),
+            lr=0.1,
+            warmup_epochs=kw.get("warmup_epochs", 0),
+            **kw.get("scheduler_kwargs", {}),
+        )
         assert lrs == pytest.approx(history["lr"])
 
 
@@ -151,8 +159,9 @@ def test_plateau_schedule_follows_the_given_validation_losses_like_the_trainer()
     set_seed(0)
     data = tiny_data()
     data.train = (data.train[0], torch.randint(0, 3, (len(data.train[1]),)))  # no signal: val loss stalls
-    history = Trainer(lr=0.3, batch_size=8, scheduler="plateau", scheduler_kwargs={"patience": 1},
-                      device="cpu").fit(MLP(2, [8], 3), data, epochs=15)
+    history = Trainer(lr=0.3, batch_size=8, scheduler="plateau", scheduler_kwargs={"patience": 1}, device="cpu").fit(
+        MLP(2, [8], 3), data, epochs=15
+    )
     assert len(set(history["lr"])) > 1  # the scheduler did reduce the rate in this run
     lrs = viz.lr_schedule("plateau", 15, lr=0.3, val_losses=history["val_loss"], patience=1)
     assert lrs == pytest.approx(history["lr"])
@@ -275,8 +284,7 @@ def test_plot_attention_on_a_real_transformer_forward_pass():
 
 
 def test_plot_loss_surface_overlays_each_path_with_start_end_and_minimum():
-    paths = {"sgd": trace("sgd", rosenbrock, steps=30, lr=1e-3), "adam": trace("adam", rosenbrock, steps=30,
-                                                                                lr=0.05)}
+    paths = {"sgd": trace("sgd", rosenbrock, steps=30, lr=1e-3), "adam": trace("adam", rosenbrock, steps=30, lr=0.05)}
     ax = viz.plot_loss_surface(rosenbrock, paths).axes[0]
     for line, path in zip(ax.lines, paths.values(), strict=True):
         assert np.allclose(line.get_xdata(), path[:, 0]) and np.allclose(line.get_ydata(), path[:, 1])
@@ -347,7 +355,10 @@ def test_histograms_have_one_curve_per_layer_and_note_layers_without_grad():
     ax = viz.plot_weight_histograms(model, bins=20).axes[0]
     assert len(ax.patches) == 3
     assert [t.get_text().split(" ")[0] for t in ax.get_legend().get_texts()] == [
-        "blocks.0.linear", "blocks.1.linear", "head"]
+        "blocks.0.linear",
+        "blocks.1.linear",
+        "head",
+    ]
     model.blocks[0].linear.weight.requires_grad_(False)  # a frozen layer gets no gradient
     backward_once(model)
     ax = viz.plot_grad_histograms(model).axes[0]

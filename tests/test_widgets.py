@@ -31,6 +31,7 @@ def same_curves(a, b):
 
 # ----------------------------------------------------------------------------- train_run (no widgets)
 
+
 def test_same_settings_give_identical_runs_and_lr_changes_them(digits):
     settings = {"optimizer": "adam", "batch_size": 64, "epochs": 3, "device": "cpu"}
     first = train_run(digits, lr=1e-3, **settings)
@@ -54,6 +55,7 @@ def test_train_run_rejects_bad_settings(digits):
 
 
 # ----------------------------------------------------------------------------- the panel
+
 
 def test_panel_has_the_default_controls_and_trains_with_their_values(digits):
     panel = TrainingPanel(digits, epochs=3)
@@ -91,10 +93,20 @@ def test_panel_keyword_overrides_and_max_runs(digits):
 
 
 def test_extra_controls_reach_the_model_and_the_trainer(digits):
-    extras = {"width": (8, 256), "depth": (1, 6), "activation": ["relu", "tanh"], "batchnorm": False,
-              "scheduler": [None, "step", "cosine"], "residual": bool}
-    panel = TrainingPanel(digits, epochs=2, extra_controls=extras,
-                          controls=["lr", "width", "depth", "activation", "scheduler", "residual"])
+    extras = {
+        "width": (8, 256),
+        "depth": (1, 6),
+        "activation": ["relu", "tanh"],
+        "batchnorm": False,
+        "scheduler": [None, "step", "cosine"],
+        "residual": bool,
+    }
+    panel = TrainingPanel(
+        digits,
+        epochs=2,
+        extra_controls=extras,
+        controls=["lr", "width", "depth", "activation", "scheduler", "residual"],
+    )
     assert isinstance(panel.controls["width"], w.IntSlider) and panel.controls["width"].value == 64
     assert isinstance(panel.controls["batchnorm"], w.Checkbox)
     assert isinstance(panel.controls["residual"], w.Checkbox) and panel.controls["residual"].value is False
@@ -119,8 +131,7 @@ def test_panel_accepts_a_data_factory_and_a_model_factory():
         built.append(hidden)
         return MLP(data.n_features, [hidden], 1, dropout=dropout)
 
-    panel = TrainingPanel(datasets.moons, tiny, epochs=1, extra_controls={"hidden": (2, 16)},
-                          controls=["lr", "hidden"])
+    panel = TrainingPanel(datasets.moons, tiny, epochs=1, extra_controls={"hidden": (2, 16)}, controls=["lr", "hidden"])
     assert panel.data.name == "moons" and panel.data.task == "binary"
     panel.controls["hidden"].value = 5
     history = panel.train()
@@ -211,6 +222,7 @@ def test_mimebundle_has_the_widget_view_and_a_static_snapshot(digits):
 
 # ----------------------------------------------------------------------------- explorables
 
+
 def embedded_json(page):
     match = re.search(r'<script type="application/json" id="([\w-]+)-data">(.*?)</script>', page, re.S)
     return match.group(1), json.loads(match.group(2))
@@ -256,9 +268,11 @@ def test_explore_trains_every_combination_and_embeds_them(digits):
 
 def test_an_explorable_can_be_built_from_runs_made_elsewhere(moons):
     grid = {"width": [4, 16], "lr": [0.01, 0.1]}
-    runs = [({"lr": lr, "width": width}, train_run(moons, lr=lr, optimizer="adam", batch_size=64, epochs=1,
-                                                   width=width))
-            for lr in grid["lr"] for width in grid["width"]]  # settings in another order than the grid
+    runs = [
+        ({"lr": lr, "width": width}, train_run(moons, lr=lr, optimizer="adam", batch_size=64, epochs=1, width=width))
+        for lr in grid["lr"]
+        for width in grid["width"]
+    ]  # settings in another order than the grid
     result = Explorable(grid, runs, title="made by hand")
     _, payload = embedded_json(result._repr_html_())
     by_key = {run["key"]: run for run in payload["runs"]}

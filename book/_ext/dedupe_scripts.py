@@ -17,8 +17,11 @@ def _dedupe(app: Sphinx, pagename: str, templatename: str, context: dict[str, An
         return
     seen, unique = set(), []
     for script in scripts:
-        key = (getattr(script, "filename", None) or "", getattr(script, "priority", None),
-               tuple(sorted(getattr(script, "attributes", {}).items())))
+        key = (
+            getattr(script, "filename", None) or "",
+            getattr(script, "priority", None),
+            tuple(sorted(getattr(script, "attributes", {}).items())),
+        )
         if key not in seen:
             seen.add(key)
             unique.append(script)

@@ -20,8 +20,15 @@ ROOT = Path(__file__).resolve().parents[2]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # The book's models train fastest with one thread (see the Makefile); the Jupyter server and its kernel inherit it.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -31,8 +38,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 def browser() -> Iterator[Browser]:
     """Headless Chromium. Fails (does not skip) when the system Chromium is missing."""
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} not found: the browser tests need Debian's Chromium. "
-                    "Install it with `sudo apt-get install chromium`.")
+        pytest.fail(
+            f"{CHROMIUM} not found: the browser tests need Debian's Chromium. "
+            "Install it with `sudo apt-get install chromium`."
+        )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:

@@ -38,8 +38,11 @@ NEW_LR = "0.03"
 # JupyterLab's own settings for this server: no news or update checks (they would go to the network), no toasts
 # over the notebook, and every cell kept in the page (by default JupyterLab 4 detaches cells scrolled out of view).
 LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-        {"fetchNews": "false", "checkForUpdates": False, "doNotDisturbMode": True},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+        "doNotDisturbMode": True,
+    },
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 
@@ -47,6 +50,7 @@ LAB_SETTINGS = {
 # ---------------------------------------------------------------------------------------------------------
 # The server
 # ---------------------------------------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -101,12 +105,29 @@ def jupyter_lab(workdir: Path) -> Iterator[tuple[str, str, Path]]:
         path.write_text(json.dumps(settings))
     token, port = secrets.token_hex(16), _free_port()
     base = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
-           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces")}
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}", "--ServerApp.allow_root=True", "--LabApp.expose_app_in_browser=True",
-               "--LabApp.news_url=None", "--LabApp.extension_manager=readonly"]
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.allow_root=True",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=None",
+        "--LabApp.extension_manager=readonly",
+    ]
     log = workdir / "jupyterlab.log"
     with open(log, "w") as log_file:
         server = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=root)
@@ -212,8 +233,9 @@ def test_training_panel_in_jupyterlab(browser: Browser, tmp_path: Path, screensh
             page.keyboard.press("ControlOrMeta+a")
             page.keyboard.type(NEW_LR)
             page.keyboard.press("Enter")
-            page.wait_for_function("([el, old]) => el.innerText.trim() !== old", arg=[readout.element_handle(),
-                                                                                  readout_before])
+            page.wait_for_function(
+                "([el, old]) => el.innerText.trim() !== old", arg=[readout.element_handle(), readout_before]
+            )
             assert float(readout.inner_text()) == float(NEW_LR), readout.inner_text()
             assert float(_ask_kernel(page, "print(panel.controls['lr'].value)")) == float(NEW_LR)
 
@@ -221,7 +243,9 @@ def test_training_panel_in_jupyterlab(browser: Browser, tmp_path: Path, screensh
             train.click()
             page.wait_for_function(
                 "(el) => /Run 3\\b/.test(el.innerText) && !/running|starting/.test(el.innerText)",
-                arg=status.element_handle(), timeout=TRAIN_TIMEOUT * 1000)
+                arg=status.element_handle(),
+                timeout=TRAIN_TIMEOUT * 1000,
+            )
             page.wait_for_function("(button) => !button.disabled", arg=train.element_handle(), timeout=30_000)
             text = status.inner_text()
             assert "Run 3 finished" in text, text

@@ -36,6 +36,7 @@ def _interactive_pages() -> list[str]:
 # A page that records every problem: console errors, uncaught exceptions, failed or off-site requests
 # ---------------------------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def problems() -> list[str]:
     """Everything that went wrong on the page under test (filled in by the `page` fixture)."""
@@ -46,6 +47,7 @@ def problems() -> list[str]:
 def page(browser: Browser, site: str, problems: list[str]) -> Iterator[Page]:
     """A fresh browser page that records console errors, uncaught exceptions, failed requests, HTTP errors and
     any request that leaves the local site (those are blocked: the site must work offline)."""
+
     def route(route: Route) -> None:
         if route.request.url.startswith(site):
             route.continue_()
@@ -63,8 +65,7 @@ def page(browser: Browser, site: str, problems: list[str]) -> Iterator[Page]:
     page.route("**/*", route)
     page.on("console", lambda msg: msg.type == "error" and problems.append(f"console error: {msg.text}"))
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url} "
-                                                             f"({request.failure})"))
+    page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url} ({request.failure})"))
     page.on("response", on_response)
     yield page
     context.close()
@@ -96,6 +97,7 @@ def _screenshot_name(relative: str) -> str:
 # ---------------------------------------------------------------------------------------------------------
 # What every chapter with widgets must show
 # ---------------------------------------------------------------------------------------------------------
+
 
 def _check_snapshots(page: Page) -> None:
     """Each panel snapshot is visible, its plot image has loaded, and it says that live training needs a kernel."""
@@ -131,8 +133,7 @@ def _change(explorable: Locator, control: Locator) -> None:
     shown = explorable.locator("output#" + control.get_attribute("id").replace("-ctl-", "-out-"))
     before = shown.inner_text()
     control.evaluate(NEXT_RANGE_VALUE)
-    assert shown.inner_text() != before, f"the value shown next to {control.get_attribute('data-param')} " \
-                                         "did not change"
+    assert shown.inner_text() != before, f"the value shown next to {control.get_attribute('data-param')} did not change"
 
 
 def _check_explorables(page: Page) -> None:
@@ -150,8 +151,9 @@ def _check_explorables(page: Page) -> None:
             before = _val_loss_path(explorable)
             _change(explorable, control)
             after = _val_loss_path(explorable)
-            assert after and after != before, \
+            assert after and after != before, (
                 f"explorable {i}: changing {control.get_attribute('data-param')} did not redraw the curve"
+            )
 
 
 BROKEN_IMAGES = """() => [...document.querySelectorAll("main img")]
@@ -188,6 +190,7 @@ def _check_math(page: Page) -> None:
 # The chapter pages with widgets
 # ---------------------------------------------------------------------------------------------------------
 
+
 def test_interactive_pages_are_found() -> None:
     pages = _interactive_pages()
     assert pages, f"no page under {HTML / 'book'} has a panel snapshot or an explorable: run `make site` first"
@@ -195,8 +198,7 @@ def test_interactive_pages_are_found() -> None:
 
 
 @pytest.mark.parametrize("relative", _interactive_pages() or ["(none found)"])
-def test_interactive_page(page: Page, site: str, problems: list[str], screenshots_dir: Path,
-                          relative: str) -> None:
+def test_interactive_page(page: Page, site: str, problems: list[str], screenshots_dir: Path, relative: str) -> None:
     if relative == "(none found)":
         pytest.fail(f"no page under {HTML / 'book'} has a panel snapshot or an explorable: run `make site` first")
     _open(page, site + relative)
@@ -216,6 +218,7 @@ def test_interactive_page(page: Page, site: str, problems: list[str], screenshot
 # Claim marks: every chapter whose code checks claims shows them, styled by dlbook/static/claims.css
 # ---------------------------------------------------------------------------------------------------------
 
+
 def _chapters_with_claims() -> list[tuple[str, int]]:
     """(page relative to _build/html, number of claim( calls in its notebook) for every chapter that has claims."""
     found = []
@@ -228,8 +231,9 @@ def _chapters_with_claims() -> list[tuple[str, int]]:
 
 
 @pytest.mark.parametrize(("relative", "n_claims"), _chapters_with_claims() or [("(none found)", 0)])
-def test_chapter_shows_its_claim_marks(page: Page, site: str, problems: list[str], relative: str,
-                                       n_claims: int) -> None:
+def test_chapter_shows_its_claim_marks(
+    page: Page, site: str, problems: list[str], relative: str, n_claims: int
+) -> None:
     if relative == "(none found)":
         pytest.fail("no chapter notebook calls claim(...)")
     _open(page, site + relative)
@@ -247,8 +251,8 @@ def test_chapter_shows_its_claim_marks(page: Page, site: str, problems: list[str
 # The landing page and the reference pages
 # ---------------------------------------------------------------------------------------------------------
 
-def test_landing_page_redirects_to_intro(page: Page, site: str, problems: list[str],
-                                         screenshots_dir: Path) -> None:
+
+def test_landing_page_redirects_to_intro(page: Page, site: str, problems: list[str], screenshots_dir: Path) -> None:
     page.goto(site + "index.html")
     page.wait_for_url("**/book/intro.html")
     page.wait_for_load_state("load")
