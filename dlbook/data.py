@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from .checks import check_int, check_number
+
 if TYPE_CHECKING:  # scikit-learn is imported where a function needs it: `import dlbook` stays fast
     from sklearn.preprocessing import StandardScaler
 
@@ -184,22 +186,19 @@ def random_shift(
 
 
 def _check_int(name: str, value: object, minimum: int) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    check_int(name, value, minimum)
 
 
 def _check_seed(seed: object) -> None:
-    _check_int("seed", seed, minimum=0)
+    check_int("seed", seed, minimum=0)
 
 
 def _check_fraction(name: str, value: object) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
+    check_number(name, value, 0, 1, open_min=True, open_max=True)
 
 
 def _check_nonnegative(name: str, value: object) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+    check_number(name, value, minimum=0)
 
 
 def _check_split_sizes(val_size: float, test_size: float) -> None:

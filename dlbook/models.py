@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from .checks import check_int, check_number
+
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
     "leaky_relu": nn.LeakyReLU,
@@ -30,13 +32,11 @@ def activation(name: str) -> nn.Module:
 
 
 def _check_dropout(dropout: float) -> None:
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    check_number("dropout", dropout, 0.0, 1.0, open_max=True)
 
 
 def _check_positive(name: str, value: int) -> None:
-    if not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    check_int(name, value, minimum=1)
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:

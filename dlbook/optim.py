@@ -20,27 +20,23 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .checks import require
+
 # ---------------------------------------------------------------------------------------------------------
 # Shared helpers
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _require(ok: bool, name: str, rule: str, value: object) -> None:
-    """Raise ``ValueError("<name> must be <rule>, got <value>")`` unless ``ok``."""
-    if not ok:
-        raise ValueError(f"{name} must be {rule}, got {value!r}")
-
-
 def _check_common(lr: float, eps: float | None = None, weight_decay: float = 0.0) -> None:
-    _require(lr > 0, "lr", "> 0", lr)
+    require(lr > 0, "lr", "> 0", lr)
     if eps is not None:
-        _require(eps > 0, "eps", "> 0", eps)
-    _require(weight_decay >= 0, "weight_decay", ">= 0", weight_decay)
+        require(eps > 0, "eps", "> 0", eps)
+    require(weight_decay >= 0, "weight_decay", ">= 0", weight_decay)
 
 
 def _check_decay_rate(value: float, name: str) -> None:
     """Decay rates of running averages (betas, alpha, rho) live in [0, 1)."""
-    _require(0.0 <= value < 1.0, name, "in [0, 1)", value)
+    require(0.0 <= value < 1.0, name, "in [0, 1)", value)
 
 
 class _Optimizer(torch.optim.Optimizer):
@@ -89,8 +85,8 @@ class SGD(_Optimizer):
         nesterov: bool = False,
     ):
         _check_common(lr, weight_decay=weight_decay)
-        _require(momentum >= 0, "momentum", ">= 0", momentum)
-        _require(0.0 <= dampening <= 1.0, "dampening", "in [0, 1]", dampening)
+        require(momentum >= 0, "momentum", ">= 0", momentum)
+        require(0.0 <= dampening <= 1.0, "dampening", "in [0, 1]", dampening)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError(
                 "nesterov=True requires momentum > 0 and dampening == 0, "
@@ -136,8 +132,8 @@ class Adagrad(_Optimizer):
         eps: float = 1e-10,
     ):
         _check_common(lr, eps, weight_decay)
-        _require(lr_decay >= 0, "lr_decay", ">= 0", lr_decay)
-        _require(initial_accumulator_value >= 0, "initial_accumulator_value", ">= 0", initial_accumulator_value)
+        require(lr_decay >= 0, "lr_decay", ">= 0", lr_decay)
+        require(initial_accumulator_value >= 0, "initial_accumulator_value", ">= 0", initial_accumulator_value)
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,
@@ -186,7 +182,7 @@ class RMSprop(_Optimizer):
     ):
         _check_common(lr, eps, weight_decay)
         _check_decay_rate(alpha, "alpha")
-        _require(momentum >= 0, "momentum", ">= 0", momentum)
+        require(momentum >= 0, "momentum", ">= 0", momentum)
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum, centered=centered)
         super().__init__(params, defaults)
 
@@ -310,7 +306,7 @@ class NAdam(_Optimizer):
         _check_common(lr, eps, weight_decay)
         _check_decay_rate(betas[0], "betas[0]")
         _check_decay_rate(betas[1], "betas[1]")
-        _require(momentum_decay >= 0, "momentum_decay", ">= 0", momentum_decay)
+        require(momentum_decay >= 0, "momentum_decay", ">= 0", momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay)
         super().__init__(params, defaults)
 
@@ -388,10 +384,10 @@ class FTRL(_Optimizer):
     """
 
     def __init__(self, params, alpha: float = 0.1, beta: float = 1.0, l1: float = 0.0, l2: float = 0.0):
-        _require(alpha > 0, "alpha", "> 0", alpha)
-        _require(beta >= 0, "beta", ">= 0", beta)
-        _require(l1 >= 0, "l1", ">= 0", l1)
-        _require(l2 >= 0, "l2", ">= 0", l2)
+        require(alpha > 0, "alpha", "> 0", alpha)
+        require(beta >= 0, "beta", ">= 0", beta)
+        require(l1 >= 0, "l1", ">= 0", l1)
+        require(l2 >= 0, "l2", ">= 0", l2)
         super().__init__(params, dict(alpha=alpha, beta=beta, l1=l1, l2=l2))
 
     @torch.no_grad()
@@ -521,7 +517,7 @@ class TestFunction:
 
 def make_valley(condition: float = 25.0) -> TestFunction:
     """The quadratic 0.5 * (x^2 + condition * y^2): curvature ``condition`` times larger along y."""
-    _require(condition >= 1, "condition", ">= 1", condition)
+    require(condition >= 1, "condition", ">= 1", condition)
 
     def fn(xy: torch.Tensor) -> torch.Tensor:
         x, y = xy[..., 0], xy[..., 1]
@@ -585,9 +581,9 @@ def trace(
         if function not in TEST_FUNCTIONS:
             raise ValueError(f"function must be one of {sorted(TEST_FUNCTIONS)}, got {function!r}")
         function = TEST_FUNCTIONS[function]
-    _require(isinstance(steps, int) and steps >= 0, "steps", "an integer >= 0", steps)
+    require(isinstance(steps, int) and steps >= 0, "steps", "an integer >= 0", steps)
     start = function.start if start is None else tuple(start)
-    _require(len(start) == 2, "start", "a pair (x, y)", start)
+    require(len(start) == 2, "start", "a pair (x, y)", start)
 
     if isinstance(optimizer, str):
         cls, preset = _PRESETS[_known_name(optimizer)]

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .checks import check_int, check_number
 from .data import TASKS
 from .device import get_device
 from .optim import OPTIMIZERS, make_optimizer
@@ -212,13 +213,11 @@ class Trainer:
         device: torch.device | str | None = None,
         generator: torch.Generator | None = None,
     ) -> None:
-        _check(isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0, f"lr must be > 0, got {lr!r}")
-        _check(
-            isinstance(batch_size, int) and batch_size >= 1, f"batch_size must be an integer >= 1, got {batch_size!r}"
-        )
-        _check(isinstance(epochs, int) and epochs >= 1, f"epochs must be an integer >= 1, got {epochs!r}")
+        check_number("lr", lr, minimum=0, open_min=True)
+        check_int("batch_size", batch_size, minimum=1)
+        check_int("epochs", epochs, minimum=1)
         for name, value in (("weight_decay", weight_decay), ("l1", l1), ("l2", l2), ("min_delta", min_delta)):
-            _check(isinstance(value, (int, float)) and value >= 0, f"{name} must be >= 0, got {value!r}")
+            check_number(name, value, minimum=0)
         if isinstance(optimizer, str):
             _check(
                 optimizer in OPTIMIZERS,
@@ -236,11 +235,9 @@ class Trainer:
                 f"scheduler_kwargs for {scheduler!r} may only contain "
                 f"{SCHEDULER_OPTIONS[scheduler]}, got {sorted(unknown)}",
             )
-        _check(
-            isinstance(warmup_epochs, int) and 0 <= warmup_epochs < epochs,
-            f"warmup_epochs must be an integer in [0, epochs), got {warmup_epochs!r}",
-        )
-        _check(clip_grad is None or clip_grad > 0, f"clip_grad must be > 0 or None, got {clip_grad!r}")
+        check_int("warmup_epochs", warmup_epochs, minimum=0, maximum=epochs - 1)
+        if clip_grad is not None:
+            check_number("clip_grad", clip_grad, minimum=0, open_min=True)
         _check(
             early_stopping is None or (isinstance(early_stopping, int) and early_stopping >= 1),
             f"early_stopping must be a patience >= 1 (epochs) or None, got {early_stopping!r}",
@@ -262,7 +259,7 @@ class Trainer:
     def fit(self, model: nn.Module, data: Any, *, epochs: int | None = None) -> History:
         """Train ``model`` on ``data.train``, validating on ``data.val`` after every epoch."""
         epochs = self.epochs if epochs is None else epochs
-        _check(isinstance(epochs, int) and epochs >= 1, f"epochs must be an integer >= 1, got {epochs!r}")
+        check_int("epochs", epochs, minimum=1)
         task = getattr(data, "task", None)
         _check(task in TASKS, f"data.task must be one of {TASKS}, got {task!r}")
         model.to(self.device)
