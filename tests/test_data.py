@@ -48,14 +48,19 @@ def test_shapes_dtypes_and_task(key):
         assert tuple(X.shape[1:]) == x_shape
         assert X.dtype == torch.float32
         if task == "classification":
-            assert y.dtype == torch.int64 and y.ndim == 1
-            assert 0 <= int(y.min()) and int(y.max()) < n_classes
+            assert y.dtype == torch.int64
+            assert y.ndim == 1
+            assert 0 <= int(y.min())
+            assert int(y.max()) < n_classes
         elif task == "binary":
-            assert y.dtype == torch.float32 and y.ndim == 1
+            assert y.dtype == torch.float32
+            assert y.ndim == 1
             assert set(torch.unique(y).tolist()) <= {0.0, 1.0}
         else:
-            assert y.dtype == torch.float32 and y.ndim == 2
-        assert torch.isfinite(X).all() and torch.isfinite(y.float()).all()
+            assert y.dtype == torch.float32
+            assert y.ndim == 2
+        assert torch.isfinite(X).all()
+        assert torch.isfinite(y.float()).all()
 
 
 def test_digits_sizes_and_class_names():
@@ -69,7 +74,10 @@ def test_digits_sizes_and_class_names():
 def test_repr_is_one_line_summary():
     text = repr(data.xor(n=100))
     assert "\n" not in text
-    assert "'xor'" in text and "binary" in text and "train=60" in text and "val=20" in text
+    assert "'xor'" in text
+    assert "binary" in text
+    assert "train=60" in text
+    assert "val=20" in text
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -105,7 +113,8 @@ def test_digit_images_use_one_global_mean_and_std():
     assert splits.scaler.mean_.shape == (1,)
     assert 0 < splits.scaler.mean_[0] < 1  # pixels were scaled to [0, 1] first
     X = splits.train[0].double()
-    assert abs(X.mean().item()) < 1e-5 and abs(X.std().item() - 1) < 1e-3
+    assert abs(X.mean().item()) < 1e-5
+    assert abs(X.std().item() - 1) < 1e-3
 
 
 def test_sequences_are_scaled_per_feature_over_all_steps():
@@ -146,7 +155,8 @@ def test_same_seed_same_splits_different_seed_different():
     for factory in (data.digits, data.xor, data.recall_sequences, data.polynomial):
         a, b, c = factory(seed=0), factory(seed=0), factory(seed=1)
         for part_a, part_b in zip(_all_parts(a), _all_parts(b), strict=True):
-            assert torch.equal(part_a[0], part_b[0]) and torch.equal(part_a[1], part_b[1])
+            assert torch.equal(part_a[0], part_b[0])
+            assert torch.equal(part_a[1], part_b[1])
         assert not torch.equal(a.train[0], c.train[0])
 
 
@@ -171,7 +181,8 @@ def test_xor_labels_follow_the_signs_of_the_raw_inputs():
 
 def test_xor_truth_table():
     X, y = data.xor_truth_table()
-    assert X.shape == (4, 2) and y.shape == (4,)
+    assert X.shape == (4, 2)
+    assert y.shape == (4,)
     assert X.dtype == y.dtype == torch.float32
     assert torch.equal(y, (X[:, 0] != X[:, 1]).float())
     assert len({tuple(row) for row in X.tolist()}) == 4
@@ -203,7 +214,8 @@ def test_polynomial_noise_has_the_requested_std():
     x, y = data.sample_polynomial(4000, noise=0.3, seed=1)
     assert x.shape == y.shape == (4000,)
     residual = y - data.polynomial().extras["true_fn"](x)
-    assert abs(residual.std() - 0.3) < 0.02 and abs(residual.mean()) < 0.03
+    assert abs(residual.std() - 0.3) < 0.02
+    assert abs(residual.mean()) < 0.03
 
 
 def test_polynomial_coefficients_override_degree():
@@ -263,9 +275,11 @@ def test_co2_is_monthly_and_chronological():
     dates = splits.extras["dates"]
     assert not np.isnan(splits.extras["series"]).any()
     gaps = np.diff(dates).astype("timedelta64[D]").astype(int)
-    assert gaps.min() >= 28 and gaps.max() <= 31
+    assert gaps.min() >= 28
+    assert gaps.max() <= 31
     target = splits.extras["target_dates"]
-    assert target["train"].max() < target["val"].min() and target["val"].max() < target["test"].min()
+    assert target["train"].max() < target["val"].min()
+    assert target["val"].max() < target["test"].min()
 
 
 def test_recall_label_is_the_sign_of_the_first_element():
@@ -300,11 +314,14 @@ def test_char_sequences_shapes_and_vocab():
     vocab = splits.extras["vocab"]
     assert vocab == sorted(set(data.TEXT_CORPUS))
     assert splits.n_features == splits.n_classes == len(vocab)
-    assert splits.task == "classification" and splits.scaler is None
+    assert splits.task == "classification"
+    assert splits.scaler is None
     for X, y in _all_parts(splits):
         assert X.dtype == y.dtype == torch.int64
-        assert X.shape[1] == 16 and y.shape == (len(X),)
-        assert int(X.max()) < len(vocab) and int(y.max()) < len(vocab)
+        assert X.shape[1] == 16
+        assert y.shape == (len(X),)
+        assert int(X.max()) < len(vocab)
+        assert int(y.max()) < len(vocab)
 
 
 def test_char_windows_come_from_the_text_and_never_cross_splits():
@@ -357,7 +374,8 @@ def test_idx_round_trip(tmp_path, suffix):
         path = tmp_path / f"a{i}.idx{suffix}"
         _write_idx(path, array, code, fmt)
         back = data.read_idx(path)
-        assert back.shape == array.shape and back.dtype == array.dtype
+        assert back.shape == array.shape
+        assert back.dtype == array.dtype
         np.testing.assert_array_equal(back, array)
 
 
@@ -392,8 +410,10 @@ def test_mnist_reads_tiny_local_files(tmp_path, suffix):
     _, _, test_x, test_y = _write_tiny_mnist(tmp_path, suffix)
     splits = data.mnist(tmp_path, val_size=1 / 3, seed=0)
     assert [len(X) for X, _ in _all_parts(splits)] == [20, 10, 12]
-    assert splits.train[0].shape[1:] == (784,) and splits.n_features == 784
-    assert splits.n_classes == 10 and splits.class_names[3] == "3"
+    assert splits.train[0].shape[1:] == (784,)
+    assert splits.n_features == 784
+    assert splits.n_classes == 10
+    assert splits.class_names[3] == "3"
     assert sorted(splits.val[1].tolist()) == list(range(10))  # stratified: each class once
     assert torch.equal(splits.test[1], torch.from_numpy(test_y.astype(np.int64)))
     assert splits.scaler.mean_.shape == (1,)  # one global mean and std
@@ -407,7 +427,8 @@ def test_fashion_images_and_limit(tmp_path):
         splits = data.mnist(tmp_path, kind="fashion", flat=False, limit=20, val_size=0.1)
     assert [len(X) for X, _ in _all_parts(splits)] == [18, 2, 12]
     assert splits.train[0].shape[1:] == (1, 28, 28)
-    assert splits.class_names[0] == "T-shirt/top" and splits.class_names[9] == "Ankle boot"
+    assert splits.class_names[0] == "T-shirt/top"
+    assert splits.class_names[9] == "Ankle boot"
     assert len(splits.class_names) == 10
 
 
@@ -460,9 +481,11 @@ def test_bad_arguments_raise_value_error_naming_them(call, argument):
 def test_subset_keeps_val_and_test_and_is_nested():
     splits = data.digits()
     small, larger = splits.subset(50, seed=2), splits.subset(120, seed=2)
-    assert len(small.train[0]) == 50 and len(larger.train[0]) == 120
+    assert len(small.train[0]) == 50
+    assert len(larger.train[0]) == 120
     assert torch.equal(small.train[0], larger.train[0][:50])
-    assert small.val is splits.val and small.test is splits.test
+    assert small.val is splits.val
+    assert small.test is splits.test
     train_rows = {tuple(row) for row in splits.train[0].tolist()}
     assert all(tuple(row) in train_rows for row in small.train[0].tolist())
     assert not torch.equal(splits.subset(50, seed=3).train[0], small.train[0])
@@ -475,11 +498,14 @@ def test_subset_keeps_val_and_test_and_is_nested():
 def test_to_returns_new_splits_on_the_device():
     splits = data.xor(n=100)
     moved = splits.to("cpu")
-    assert isinstance(moved, DataSplits) and moved is not splits
+    assert isinstance(moved, DataSplits)
+    assert moved is not splits
     for X, y in _all_parts(moved):
-        assert X.device.type == "cpu" and y.device.type == "cpu"
+        assert X.device.type == "cpu"
+        assert y.device.type == "cpu"
     assert torch.equal(moved.train[0], splits.train[0])
-    assert moved.scaler is splits.scaler and moved.name == splits.name
+    assert moved.scaler is splits.scaler
+    assert moved.name == splits.name
     if torch.cuda.is_available():
         assert moved.to("cuda").train[0].device.type == "cuda"
 

@@ -22,7 +22,8 @@ def test_bad_device_names_raise(monkeypatch):
 
 def test_describe_device_names_the_device():
     line = dlbook.describe_device("cpu")
-    assert line.startswith("cpu:") and torch.__version__ in line
+    assert line.startswith("cpu:")
+    assert torch.__version__ in line
 
 
 def test_set_seed_makes_random_streams_repeat():
@@ -30,7 +31,9 @@ def test_set_seed_makes_random_streams_repeat():
     a = (torch.rand(3), __import__("numpy").random.rand(2), __import__("random").random())
     dlbook.set_seed(7)
     b = (torch.rand(3), __import__("numpy").random.rand(2), __import__("random").random())
-    assert torch.equal(a[0], b[0]) and (a[1] == b[1]).all() and a[2] == b[2]
+    assert torch.equal(a[0], b[0])
+    assert (a[1] == b[1]).all()
+    assert a[2] == b[2]
     with pytest.raises(ValueError, match="seed"):
         dlbook.set_seed(-1)
 

@@ -98,7 +98,9 @@ def test_check_flags_a_dirty_notebook_and_changes_nothing(tmp_path, capsys):
     assert nn.main(["--check", "--config", str(_config(tmp_path, REPO_URL)), str(path)]) == 1
     out = capsys.readouterr().out
     assert str(path) in out
-    assert "has outputs" in out and "setup cell" in out and "Colab" in out
+    assert "has outputs" in out
+    assert "setup cell" in out
+    assert "Colab" in out
     assert path.read_text(encoding="utf-8") == before
 
 
@@ -114,16 +116,19 @@ def test_normalise_fixes_everything_and_is_idempotent(tmp_path):
     code = _code_cells(nb)
     assert _source(code[0]) == nn.setup_source("https://example.org/me/fork")
     assert 'git+https://example.org/me/fork"' in _source(code[0])
-    assert code[0]["id"] == "old-setup" and code[0]["metadata"] == {"tags": ["remove-output"]}
+    assert code[0]["id"] == "old-setup"
+    assert code[0]["metadata"] == {"tags": ["remove-output"]}
     assert len(code) == 3  # the outdated setup cell was replaced, not added to
     assert [_source(c) for c in code[1:]] == ["print('hi')\n", "x = 1"]
     assert code[1]["metadata"] == {"tags": ["hide-input"]}  # tags kept, timings dropped
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
     ids = [c["id"] for c in nb["cells"]]
-    assert len(set(ids)) == len(ids) and all(nn.VALID_ID.match(i) for i in ids)
+    assert len(set(ids)) == len(ids)
+    assert all(nn.VALID_ID.match(i) for i in ids)
     assert nb["metadata"]["kernelspec"] == nn.KERNELSPEC
     assert nb["metadata"]["colab"] == {"provenance": [], "gpuType": "T4"}
-    assert "widgets" not in nb["metadata"] and nb["metadata"]["jupytext"] == {"default_lexer": "ipython3"}
+    assert "widgets" not in nb["metadata"]
+    assert nb["metadata"]["jupytext"] == {"default_lexer": "ipython3"}
 
     assert nn.main(["--config", str(config), str(path)]) == 0
     assert path.read_text(encoding="utf-8") == once
@@ -143,7 +148,8 @@ def test_setup_cell_is_inserted_before_the_first_code_cell_when_missing(tmp_path
     out = nn.normalize(nb, REPO_URL)
     assert [c["id"] for c in out["cells"]][0::2] == ["m", "c"]
     assert _source(out["cells"][1]) == nn.setup_source(REPO_URL)
-    assert nb["cells"][1]["source"] == "1 + 1" and len(nb["cells"]) == 2  # input untouched
+    assert nb["cells"][1]["source"] == "1 + 1"
+    assert len(nb["cells"]) == 2  # input untouched
     assert nn.problems(out, REPO_URL) == []
 
 

@@ -256,7 +256,8 @@ def test_make_optimizer_presets_and_overrides():
     assert optim.make_optimizer("sgd", params, lr=0.1).param_groups[0]["momentum"] == 0.0
     assert optim.make_optimizer("momentum", params, lr=0.1).param_groups[0]["momentum"] == 0.9
     nesterov = optim.make_optimizer("Nesterov", params, lr=0.1).param_groups[0]
-    assert nesterov["nesterov"] and nesterov["momentum"] == 0.9
+    assert nesterov["nesterov"]
+    assert nesterov["momentum"] == 0.9
     assert optim.make_optimizer("momentum", params, lr=0.1, momentum=0.5).param_groups[0]["momentum"] == 0.5
     adam = optim.make_optimizer("adam", params, lr=0.1, betas=(0.5, 0.6))
     assert adam.param_groups[0]["betas"] == (0.5, 0.6)
@@ -311,7 +312,8 @@ def test_test_function_has_its_stated_minimum(name):
     assert (f.fn(ring) > value).all()
     # The plotting window shows both the start and the minimum.
     for x, y in (f.start, f.minimum):
-        assert f.xlim[0] <= x <= f.xlim[1] and f.ylim[0] <= y <= f.ylim[1]
+        assert f.xlim[0] <= x <= f.xlim[1]
+        assert f.ylim[0] <= y <= f.ylim[1]
 
 
 @pytest.mark.parametrize("name", sorted(optim.TEST_FUNCTIONS))

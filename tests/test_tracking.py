@@ -45,7 +45,8 @@ def test_logged_scalars_equal_the_history(tmp_path):
         assert [e.step for e in logged] == [int(e) for e in history["epoch"]] == [1, 2, 3, 4]
         # TensorBoard stores float32, so compare at float32 precision
         assert [e.value for e in logged] == pytest.approx(history[key], rel=1e-6, abs=1e-7)
-    assert "time" not in events.Tags()["scalars"] and "epoch" not in events.Tags()["scalars"]
+    assert "time" not in events.Tags()["scalars"]
+    assert "epoch" not in events.Tags()["scalars"]
     assert logger.closed  # the planned last epoch closes the logger
 
 
@@ -72,7 +73,8 @@ def test_close_after_early_stop_writes_hparams_and_is_idempotent(tmp_path):
     set_seed(0)
     logger = TensorBoardLogger(tmp_path / "run", hparams={"lr": 0.01})
     history = Trainer(lr=0.01, epochs=10, device="cpu", callbacks=[logger, stop_after_two]).fit(MLP(4, [8], 3), blobs())
-    assert history.stopped == "interrupted" and len(history) == 2
+    assert history.stopped == "interrupted"
+    assert len(history) == 2
     assert not logger.closed  # the run ended before its planned 10 epochs
     logger.close()
     logger.close()

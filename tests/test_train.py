@@ -45,23 +45,27 @@ def test_training_reduces_loss_and_reaches_high_accuracy():
     _, h = fit(epochs=15)
     assert h["train_loss"][-1] < 0.5 * h["train_loss"][0]
     assert h["val_acc"][-1] > 0.9
-    assert h.stopped is None and len(h) == 15
+    assert h.stopped is None
+    assert len(h) == 15
     assert h["epoch"] == list(range(1, 16))
     assert set(h.keys()) >= {"train_loss", "val_loss", "train_acc", "val_acc", "lr", "time"}
 
 
 def test_binary_and_regression_tasks_use_their_losses():
     _, hb = fit(blobs(task="binary"), out=1)
-    assert hb["val_acc"][-1] > 0.9 and hb["train_loss"][-1] < hb["train_loss"][0]
+    assert hb["val_acc"][-1] > 0.9
+    assert hb["train_loss"][-1] < hb["train_loss"][0]
     _, hr = fit(blobs(task="regression"), out=1, epochs=30, lr=0.03)
-    assert "val_acc" not in hr and hr["val_loss"][-1] < 0.2 * hr["val_loss"][0]
+    assert "val_acc" not in hr
+    assert hr["val_loss"][-1] < 0.2 * hr["val_loss"][0]
 
 
 def test_same_seed_gives_identical_history_and_different_seed_does_not():
     m1, h1 = fit(seed=3)
     m2, h2 = fit(seed=3)
     _, h3 = fit(seed=4)
-    assert h1["train_loss"] == h2["train_loss"] and h1["val_loss"] == h2["val_loss"]
+    assert h1["train_loss"] == h2["train_loss"]
+    assert h1["val_loss"] == h2["val_loss"]
     assert all(torch.equal(a, b) for a, b in zip(m1.parameters(), m2.parameters()))
     assert h1["train_loss"] != h3["train_loss"]
 
@@ -70,7 +74,8 @@ def test_divergence_is_caught_and_reported():
     _, h = fit(lr=1e6, optimizer="sgd", epochs=20)
     assert h.stopped == "diverged"
     assert len(h) < 20
-    assert "diverged" in h.message and "smaller learning rate" in h.message
+    assert "diverged" in h.message
+    assert "smaller learning rate" in h.message
     last = h["train_loss"][-1]
     assert not math.isfinite(last) or last > 1e3
 
@@ -105,7 +110,8 @@ def test_schedulers_change_lr_as_documented(scheduler, kwargs, expected):
 def test_cosine_schedule_and_linear_warmup():
     _, h = fit(lr=0.1, epochs=10, scheduler="cosine", warmup_epochs=2)
     assert h["lr"][:3] == pytest.approx([0.05, 0.1, 0.1])  # ramp, then the cosine starts from the full rate
-    assert h["lr"][3] < 0.1 and all(a >= b for a, b in zip(h["lr"][2:], h["lr"][3:]))
+    assert h["lr"][3] < 0.1
+    assert all(a >= b for a, b in zip(h["lr"][2:], h["lr"][3:]))
     assert 0 < h["lr"][-1] < 0.01
 
 
@@ -132,19 +138,23 @@ def test_gradient_clipping_bounds_the_update():
         if clip is None:
             unclipped = step
         else:
-            assert step.item() == pytest.approx(1e-3, rel=1e-3) and unclipped > 10 * step
+            assert step.item() == pytest.approx(1e-3, rel=1e-3)
+            assert unclipped > 10 * step
 
 
 def test_divergence_in_the_first_epoch_is_caught():
     # lr so large that the first epoch's loss explodes even if later epochs would settle at a bad plateau
     _, h = fit(lr=1e4, optimizer="sgd", epochs=5)
-    assert h.stopped == "diverged" and len(h) == 1
+    assert h.stopped == "diverged"
+    assert len(h) == 1
 
 
 def test_callbacks_see_the_epoch_that_ends_the_run():
     seen = []
     _, h = fit(lr=1e6, optimizer="sgd", epochs=20, callbacks=[lambda hist: seen.append(hist.stopped)])
-    assert h.stopped == "diverged" and seen[-1] == "diverged" and len(seen) == len(h)
+    assert h.stopped == "diverged"
+    assert seen[-1] == "diverged"
+    assert len(seen) == len(h)
 
 
 def test_unknown_scheduler_options_are_rejected():
@@ -157,7 +167,8 @@ def test_callbacks_see_each_epoch_and_can_stop():
     _, h = fit(epochs=8, callbacks=[lambda hist: seen.append(len(hist))])
     assert seen == list(range(1, 9))
     _, h = fit(epochs=8, callbacks=[lambda hist: len(hist) >= 3])
-    assert h.stopped == "interrupted" and len(h) == 3
+    assert h.stopped == "interrupted"
+    assert len(h) == 3
 
 
 def test_keyboard_interrupt_keeps_partial_history():
@@ -166,7 +177,9 @@ def test_keyboard_interrupt_keeps_partial_history():
             raise KeyboardInterrupt
 
     _, h = fit(epochs=10, callbacks=[interrupt])
-    assert h.stopped == "interrupted" and len(h) == 4 and "partial" in h.message
+    assert h.stopped == "interrupted"
+    assert len(h) == 4
+    assert "partial" in h.message
 
 
 def test_optimizer_by_name_class_and_callable():
@@ -214,13 +227,16 @@ def test_bad_arguments_raise_value_error_naming_the_argument(kwargs, name):
 def test_history_frame_label_and_checkpoint_round_trip(tmp_path):
     model, h = fit(epochs=3)
     frame = h.to_frame()
-    assert list(frame.index) == [1, 2, 3] and frame["val_loss"].tolist() == h["val_loss"]
-    assert "lr=0.01" in h.label and "optimizer=adam" in h.label
+    assert list(frame.index) == [1, 2, 3]
+    assert frame["val_loss"].tolist() == h["val_loss"]
+    assert "lr=0.01" in h.label
+    assert "optimizer=adam" in h.label
     path = save_checkpoint(tmp_path / "run.pt", model, history=h)
     fresh = MLP(4, [16], 3)
     loaded = load_checkpoint(path, fresh)
     assert all(torch.equal(a, b) for a, b in zip(model.parameters(), fresh.parameters()))
-    assert isinstance(loaded, History) and loaded["val_loss"] == h["val_loss"]
+    assert isinstance(loaded, History)
+    assert loaded["val_loss"] == h["val_loss"]
 
 
 def test_lr_find_returns_rising_lrs_and_restores_weights():
@@ -256,7 +272,8 @@ def test_label_noise_corrupts_only_training_labels_with_wrong_classes():
     changed = noisy.train[1] != data.train[1]
     assert torch.equal(changed, flipped)  # every flipped label is really wrong, no other label changed
     assert 0.2 < flipped.float().mean().item() < 0.4
-    assert torch.equal(noisy.val[1], data.val[1]) and torch.equal(noisy.test[1], data.test[1])
+    assert torch.equal(noisy.val[1], data.val[1])
+    assert torch.equal(noisy.test[1], data.test[1])
     with pytest.raises(ValueError, match="fraction"):
         data.with_label_noise(1.5)
 

@@ -58,10 +58,12 @@ def red_markers(ax):
 def test_plot_history_shows_train_and_val_per_metric_and_marks_best_epoch():
     _, history = run(epochs=5)
     fig = viz.plot_history(history)
-    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 2
     for ax, metric in zip(fig.axes, ("loss", "acc"), strict=True):
         train, val = ax.lines[:2]
-        assert train.get_linestyle() == "-" and val.get_linestyle() == "--"
+        assert train.get_linestyle() == "-"
+        assert val.get_linestyle() == "--"
         assert list(train.get_ydata()) == history[f"train_{metric}"]
         assert list(val.get_ydata()) == history[f"val_{metric}"]
         (best,) = ax.collections
@@ -90,7 +92,8 @@ def test_plot_history_marks_divergence_in_red_and_early_stopping_restore():
     )
     ax = viz.plot_history(stopped).axes[0]
     vertical = [line for line in ax.lines if line.get_linestyle() == ":"]
-    assert len(vertical) == 1 and list(vertical[0].get_xdata()) == [3, 3]
+    assert len(vertical) == 1
+    assert list(vertical[0].get_xdata()) == [3, 3]
     assert "restored" in vertical[0].get_label()
 
 
@@ -109,7 +112,8 @@ def test_plot_histories_one_line_per_run_per_metric_and_red_cross_for_diverged_r
     assert cross.get_offsets()[0].tolist() == [2, 80.0]
 
     fig = viz.plot_histories([good, slow], metric=["val_loss", "train_loss"], labels=["a", "b"])
-    assert len(fig.axes) == 2 and all(len(a.lines) == 2 for a in fig.axes)
+    assert len(fig.axes) == 2
+    assert all(len(a.lines) == 2 for a in fig.axes)
     both = viz.plot_histories([good, slow], metric="loss").axes[0]
     assert sorted(line.get_linestyle() for line in both.lines) == ["-", "-", "--", "--"]
     with pytest.raises(ValueError, match="metric"):
@@ -119,8 +123,10 @@ def test_plot_histories_one_line_per_run_per_metric_and_red_cross_for_diverged_r
 def test_live_plot_keeps_one_figure_and_updates_it_in_place(monkeypatch):
     live = viz.LivePlot()
     _, history = run(epochs=3, callbacks=[live])
-    assert len(history) == 3 and history.stopped is None  # the callback does not stop training
-    assert live.fig is not None and len(live.fig.axes) == 2
+    assert len(history) == 3
+    assert history.stopped is None  # the callback does not stop training
+    assert live.fig is not None
+    assert len(live.fig.axes) == 2
     assert len(live.fig.axes[0].lines[0].get_xdata()) == 3
     assert live.fig.number not in plt.get_fignums()  # closed: only the display output shows it
 
@@ -130,7 +136,8 @@ def test_live_plot_keeps_one_figure_and_updates_it_in_place(monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda fig, display_id: shown.append(fig) or handle)
     live = viz.LivePlot(every=2)
     _, history = run(epochs=5, callbacks=[live])
-    assert shown == [live.fig] and updates == [live.fig, live.fig]  # after epochs 2, 4 and 5 (the last)
+    assert shown == [live.fig]
+    assert updates == [live.fig, live.fig]  # after epochs 2, 4 and 5 (the last)
     assert len(live.fig.axes[0].lines[0].get_xdata()) == 5
 
 
@@ -171,11 +178,13 @@ def test_plateau_schedule_follows_the_given_validation_losses_like_the_trainer()
 
 def test_cosine_ends_near_zero_and_warmup_ramps_linearly():
     cosine = viz.lr_schedule("cosine", 50, lr=0.1)
-    assert cosine[0] == pytest.approx(0.1) and cosine[-1] < 1e-3
+    assert cosine[0] == pytest.approx(0.1)
+    assert cosine[-1] < 1e-3
     assert all(a >= b for a, b in zip(cosine[:-1], cosine[1:], strict=True))
     warm = viz.lr_schedule("cosine", 20, lr=0.1, warmup_epochs=4)
     assert warm[:4] == pytest.approx([0.025, 0.05, 0.075, 0.1])
-    assert max(warm) == pytest.approx(0.1) and warm[-1] < 0.01
+    assert max(warm) == pytest.approx(0.1)
+    assert warm[-1] < 0.01
     assert viz.lr_schedule(None, 5, lr=0.2) == pytest.approx([0.2] * 5)
     with pytest.raises(ValueError, match="scheduler"):
         viz.lr_schedule("linear", 10)
@@ -245,7 +254,8 @@ def test_decision_boundary_multiclass_and_bad_input():
     data = tiny_data()
     fig = viz.plot_decision_boundary(model, *data.val, resolution=30, title="blobs")
     ax = fig.axes[0]
-    assert len(fig.axes) == 1 and ax.get_title() == "blobs"
+    assert len(fig.axes) == 1
+    assert ax.get_title() == "blobs"
     assert len(ax.get_legend().get_texts()) == 3
     with pytest.raises(ValueError, match="X"):
         viz.plot_decision_boundary(model, torch.randn(5, 3), torch.zeros(5))
@@ -253,15 +263,18 @@ def test_decision_boundary_multiclass_and_bad_input():
 
 def test_plot_activations_shows_each_function_and_its_autograd_derivative():
     fig = viz.plot_activations()
-    assert len(fig.axes) == 6 and [ax.get_title() for ax in fig.axes][:2] == ["relu", "leaky_relu"]
+    assert len(fig.axes) == 6
+    assert [ax.get_title() for ax in fig.axes][:2] == ["relu", "leaky_relu"]
     sigmoid = fig.axes[2]
     f, df = curves(sigmoid)
     s = 1 / (1 + np.exp(-f.get_xdata()))
-    assert np.allclose(f.get_ydata(), s, atol=1e-6) and np.allclose(df.get_ydata(), s * (1 - s), atol=1e-6)
+    assert np.allclose(f.get_ydata(), s, atol=1e-6)
+    assert np.allclose(df.get_ydata(), s * (1 - s), atol=1e-6)
     relu_slope = curves(fig.axes[0])[1]
     assert np.array_equal(relu_slope.get_ydata(), (relu_slope.get_xdata() > 0).astype(float))
     fig = viz.plot_activations(["tanh"], derivatives=False)
-    assert len(fig.axes) == 1 and len(curves(fig.axes[0])) == 1
+    assert len(fig.axes) == 1
+    assert len(curves(fig.axes[0])) == 1
 
 
 def test_plot_attention_on_a_real_transformer_forward_pass():
@@ -287,10 +300,12 @@ def test_plot_loss_surface_overlays_each_path_with_start_end_and_minimum():
     paths = {"sgd": trace("sgd", rosenbrock, steps=30, lr=1e-3), "adam": trace("adam", rosenbrock, steps=30, lr=0.05)}
     ax = viz.plot_loss_surface(rosenbrock, paths).axes[0]
     for line, path in zip(ax.lines, paths.values(), strict=True):
-        assert np.allclose(line.get_xdata(), path[:, 0]) and np.allclose(line.get_ydata(), path[:, 1])
+        assert np.allclose(line.get_xdata(), path[:, 0])
+        assert np.allclose(line.get_ydata(), path[:, 1])
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["sgd", "adam", "start", "end", "minimum"]
-    assert ax.get_xlim() == rosenbrock.xlim and ax.get_title() == rosenbrock.name
+    assert ax.get_xlim() == rosenbrock.xlim
+    assert ax.get_title() == rosenbrock.name
     stars = [c.get_offsets()[0].tolist() for c in ax.collections if c.get_offsets().shape == (1, 2)]
     assert list(rosenbrock.minimum) in stars
     with pytest.raises(ValueError, match="traces"):
@@ -365,4 +380,5 @@ def test_histograms_have_one_curve_per_layer_and_note_layers_without_grad():
     assert len(ax.patches) == 2
     assert any("blocks.0.linear" in t.get_text() and "skipped" in t.get_text() for t in ax.texts)
     ax = viz.plot_grad_histograms(MLP(2, [4], 2)).axes[0]
-    assert not ax.patches and "backward" in ax.texts[0].get_text()
+    assert not ax.patches
+    assert "backward" in ax.texts[0].get_text()

@@ -39,7 +39,8 @@ def test_same_settings_give_identical_runs_and_lr_changes_them(digits):
     other = train_run(digits, lr=1e-2, **settings)
     assert same_curves(first, second)
     assert not same_curves(first, other)
-    assert first.params["lr"] == 1e-3 and first.params["seed"] == 0
+    assert first.params["lr"] == 1e-3
+    assert first.params["seed"] == 0
 
 
 def test_train_run_rejects_bad_settings(digits):
@@ -69,7 +70,8 @@ def test_panel_has_the_default_controls_and_trains_with_their_values(digits):
     panel.controls["lr"].value = 0.01
     first = panel.train()
     assert first.params["lr"] == panel.controls["lr"].value == 0.01
-    assert len(first) == 3 and panel.runs == [first]
+    assert len(first) == 3
+    assert panel.runs == [first]
     image_after_first = panel.image.value
 
     panel.controls["dropout"].value = 0.2
@@ -77,7 +79,8 @@ def test_panel_has_the_default_controls_and_trains_with_their_values(digits):
     assert panel.runs == [first, second]
     assert second.params["dropout"] == 0.2
     assert panel.image.value != image_after_first
-    assert "Run 2" in panel.status.value and "finished" in panel.status.value
+    assert "Run 2" in panel.status.value
+    assert "finished" in panel.status.value
 
     panel.clear()
     assert panel.runs == []
@@ -107,9 +110,11 @@ def test_extra_controls_reach_the_model_and_the_trainer(digits):
         extra_controls=extras,
         controls=["lr", "width", "depth", "activation", "scheduler", "residual"],
     )
-    assert isinstance(panel.controls["width"], w.IntSlider) and panel.controls["width"].value == 64
+    assert isinstance(panel.controls["width"], w.IntSlider)
+    assert panel.controls["width"].value == 64
     assert isinstance(panel.controls["batchnorm"], w.Checkbox)
-    assert isinstance(panel.controls["residual"], w.Checkbox) and panel.controls["residual"].value is False
+    assert isinstance(panel.controls["residual"], w.Checkbox)
+    assert panel.controls["residual"].value is False
     assert panel.controls["scheduler"].value is None
     panel.controls["width"].value = 16
     panel.controls["depth"].value = 2
@@ -117,7 +122,8 @@ def test_extra_controls_reach_the_model_and_the_trainer(digits):
     panel.controls["scheduler"].value = "cosine"
     history = panel.train()
     assert [block.linear.out_features for block in panel.model.blocks] == [16, 16]
-    assert history.params["width"] == 16 and history.params["activation"] == "tanh"
+    assert history.params["width"] == 16
+    assert history.params["activation"] == "tanh"
     assert history.params["scheduler"] == "cosine"
     assert history["lr"][-1] < history["lr"][0]  # the cosine schedule lowered the learning rate
     with pytest.raises(ValueError, match="controls"):
@@ -132,10 +138,12 @@ def test_panel_accepts_a_data_factory_and_a_model_factory():
         return MLP(data.n_features, [hidden], 1, dropout=dropout)
 
     panel = TrainingPanel(datasets.moons, tiny, epochs=1, extra_controls={"hidden": (2, 16)}, controls=["lr", "hidden"])
-    assert panel.data.name == "moons" and panel.data.task == "binary"
+    assert panel.data.name == "moons"
+    assert panel.data.task == "binary"
     panel.controls["hidden"].value = 5
     history = panel.train()
-    assert built == [5] and history.params["hidden"] == 5
+    assert built == [5]
+    assert history.params["hidden"] == 5
     assert panel.model.blocks[0].linear.out_features == 5
 
 
@@ -155,7 +163,8 @@ def test_divergence_is_reported_in_red_without_a_traceback(digits):
     history = panel.train()
     assert history.stopped == "diverged"
     assert len(history) < 10
-    assert history.message and history.message in panel.status.value
+    assert history.message
+    assert history.message in panel.status.value
     assert "#b00020" in panel.status.value  # the red box
     assert "Traceback" not in panel.status.value
     loss_axis = panel.figure.axes[0]
@@ -181,21 +190,26 @@ def test_stop_button_interrupts_a_background_run_and_a_second_click_is_refused(d
     thread.join(timeout=120)
     assert not thread.is_alive()
     assert "already in progress" in seen["status"]
-    assert seen["stop_enabled"] and seen["train_disabled"]
+    assert seen["stop_enabled"]
+    assert seen["train_disabled"]
     assert len(panel.runs) == 1
     history = panel.runs[0]
     assert history.stopped == "interrupted"
     assert len(history) == 1 < 30
     assert "stopped" in panel.status.value
-    assert not panel.running and not panel.buttons["train"].disabled and panel.buttons["stop"].disabled
+    assert not panel.running
+    assert not panel.buttons["train"].disabled
+    assert panel.buttons["stop"].disabled
 
 
 def test_errors_in_a_background_run_show_in_the_status(digits):
     panel = TrainingPanel(digits, epochs=2)
     thread = panel._start_in_thread(batch_size=0)
     thread.join(timeout=60)
-    assert "batch_size" in panel.status.value and "#b00020" in panel.status.value
-    assert panel.runs == [] and not panel.running
+    assert "batch_size" in panel.status.value
+    assert "#b00020" in panel.status.value
+    assert panel.runs == []
+    assert not panel.running
     assert panel.train(epochs=1).stopped is None  # the panel still works afterwards
 
 
@@ -216,7 +230,8 @@ def test_mimebundle_has_the_widget_view_and_a_static_snapshot(digits):
     snapshot = bundle["text/html"]
     assert 'class="dlbook-panel-snapshot"' in snapshot
     assert '<img src="data:image/png;base64,' in snapshot
-    assert "This is a snapshot" in snapshot and "make lab" in snapshot
+    assert "This is a snapshot" in snapshot
+    assert "make lab" in snapshot
     assert panel.runs[0].label in snapshot
 
 
@@ -231,9 +246,11 @@ def embedded_json(page):
 def test_explore_trains_every_combination_and_embeds_them(digits):
     grid = {"lr": [0.01, 1.0], "batch_size": [32, 64]}
     result = explore(digits, grid=grid, epochs=3, optimizer="momentum", depth=3, device="cpu")
-    assert isinstance(result, Explorable) and len(result.runs) == 4
+    assert isinstance(result, Explorable)
+    assert len(result.runs) == 4
     frame = result.to_frame()
-    assert len(frame) == 4 and {"lr", "batch_size", "val_loss", "val_acc", "stopped"} <= set(frame.columns)
+    assert len(frame) == 4
+    assert {"lr", "batch_size", "val_loss", "val_acc", "stopped"} <= set(frame.columns)
     pairs = sorted(zip(frame["lr"], frame["batch_size"], strict=True))
     assert pairs == [(0.01, 32), (0.01, 64), (1.0, 32), (1.0, 64)]
 
@@ -251,7 +268,8 @@ def test_explore_trains_every_combination_and_embeds_them(digits):
     assert healthy["val_loss"][-1] == history.final("val_loss")
 
     assert page.count("data-param=") == 2
-    assert 'data-param="lr"' in page and 'data-param="batch_size"' in page
+    assert 'data-param="lr"' in page
+    assert 'data-param="batch_size"' in page
     assert not re.search(r"<script[^>]*\bsrc\s*=", page)  # nothing loaded: no CDN, no require.js
     assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", page)
     assert page.count(f'id="{uid}') >= 4  # root, charts, info, data, controls all use the same prefix
@@ -263,7 +281,8 @@ def test_explore_trains_every_combination_and_embeds_them(digits):
     other_uid, _ = embedded_json(result._repr_html_())
     ids = set(re.findall(r'id="([^"]+)"', page))
     other_ids = set(re.findall(r'id="([^"]+)"', result._repr_html_()))
-    assert uid != other_uid and not ids & other_ids
+    assert uid != other_uid
+    assert not ids & other_ids
 
 
 def test_an_explorable_can_be_built_from_runs_made_elsewhere(moons):
