@@ -41,8 +41,6 @@ __all__ = [
     "polynomial",
     "sample_polynomial",
     "sunspots",
-    "co2",
-    "sine_waves",
     "recall_sequences",
     "TEXT_CORPUS",
     "char_sequences",
@@ -622,66 +620,8 @@ def sunspots(window: int = 24, horizon: int = 1, val_size: float = 0.15, test_si
     return splits
 
 
-def co2(window: int = 24, horizon: int = 1, val_size: float = 0.15, test_size: float = 0.15) -> DataSplits:
-    """Monthly atmospheric CO2 at Mauna Loa, 1958-2001 (weekly data from statsmodels, averaged per month).
-
-    Same windowing and chronological split as :func:`sunspots`. Missing weeks are filled by interpolation.
-    Because the series trends upwards, test values lie above anything seen in training: a real extrapolation.
-    ``extras`` holds the raw monthly ``series`` and its ``dates`` (numpy datetime64).
-    """
-    from statsmodels.datasets import co2 as co2_data
-
-    weekly = co2_data.load_pandas().data["co2"]
-    monthly = weekly.resample("MS").mean().interpolate()
-    series = monthly.to_numpy(dtype=np.float64)
-    dates = monthly.index.to_numpy()
-    extras = {"series": series, "dates": dates}
-    splits = _window_splits(series, window, horizon, val_size, test_size, name="co2", extras=extras)
-    splits.extras["target_dates"] = {part: dates[i] for part, i in splits.extras["target_index"].items()}
-    return splits
-
-
 # ----------------------------------------------------------------------------------------------------------
 # Synthetic sequences
-
-
-def sine_waves(
-    n: int = 600,
-    seq_len: int = 40,
-    noise: float = 0.05,
-    seed: int = 0,
-    val_size: float = 0.2,
-    test_size: float = 0.2,
-    standardize: bool = False,
-) -> DataSplits:
-    """Sine waves with random amplitude, period and phase; predict the value one step after the sequence.
-
-    X has shape (N, seq_len, 1) and carries Gaussian noise of std ``noise``; y, shape (N, 1), is the clean
-    next value. Periods range from 8 to 30 steps and amplitudes from 0.5 to 1, so the values already lie in
-    [-1, 1] and are not standardised by default.
-    """
-    _check_int("n", n, minimum=3)
-    _check_int("seq_len", seq_len, minimum=1)
-    _check_nonnegative("noise", noise)
-    _check_seed(seed)
-    rng = np.random.default_rng(seed)
-    amplitude = rng.uniform(0.5, 1.0, size=(n, 1))
-    period = rng.uniform(8.0, 30.0, size=(n, 1))
-    phase = rng.uniform(0.0, 2 * np.pi, size=(n, 1))
-    t = np.arange(seq_len + 1)[None, :]
-    clean = amplitude * np.sin(2 * np.pi * t / period + phase)
-    X = clean[:, :seq_len] + noise * rng.standard_normal((n, seq_len))
-    y = clean[:, seq_len:]
-    return make_splits(
-        X[:, :, None],
-        y,
-        "regression",
-        name="sine_waves",
-        val_size=val_size,
-        test_size=test_size,
-        seed=seed,
-        standardize=standardize,
-    )
 
 
 def recall_sequences(

@@ -823,14 +823,6 @@ def plot_weight_histograms(
     return _plot_histograms(values, [], ax, bins, "weight value", title or "weights per layer")
 
 
-def plot_grad_histograms(model: nn.Module, ax: Axes | None = None, bins: int = 50, title: str | None = None) -> Figure:
-    """Distribution of the gradient of every layer's weights after ``backward()``."""
-    layers = _weight_matrices(model)
-    values = {name: _numpy(p.grad).ravel() for name, p in layers if p.grad is not None}
-    skipped = [name for name, p in layers if p.grad is None]
-    return _plot_histograms(values, skipped, ax, bins, "gradient value", title or "gradients per layer")
-
-
 def plot_gradient_norms(
     model: nn.Module | dict[str, float], ax: Axes | None = None, title: str | None = None
 ) -> Figure:

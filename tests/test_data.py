@@ -30,8 +30,6 @@ CASES = {
     "spirals": (lambda: data.spirals(n=200), "binary", (2,), 2, 2),
     "polynomial": (lambda: data.polynomial(), "regression", (1,), 1, None),
     "sunspots": (lambda: data.sunspots(window=12), "regression", (12, 1), 1, None),
-    "co2": (lambda: data.co2(window=12), "regression", (12, 1), 1, None),
-    "sine_waves": (lambda: data.sine_waves(n=100, seq_len=30), "regression", (30, 1), 1, None),
     "recall": (lambda: data.recall_sequences(n=100, seq_len=7), "binary", (7, 1), 1, 2),
 }
 
@@ -270,38 +268,12 @@ def test_sunspot_horizon_gives_several_targets():
     assert torch.equal(y[:-2, 2], y[2:, 0])  # 3rd target of window i = 1st of window i + 2
 
 
-def test_co2_is_monthly_and_chronological():
-    splits = data.co2(window=12)
-    dates = splits.extras["dates"]
-    assert not np.isnan(splits.extras["series"]).any()
-    gaps = np.diff(dates).astype("timedelta64[D]").astype(int)
-    assert gaps.min() >= 28
-    assert gaps.max() <= 31
-    target = splits.extras["target_dates"]
-    assert target["train"].max() < target["val"].min()
-    assert target["val"].max() < target["test"].min()
-
-
 def test_recall_label_is_the_sign_of_the_first_element():
     splits = data.recall_sequences(n=300, seq_len=12, seed=4)
     for X, y in _all_parts(splits):
         assert set(torch.unique(X).tolist()) == {-1.0, 1.0}
         assert torch.equal(y, (X[:, 0, 0] > 0).float())
     assert 0.35 < splits.train[1].mean().item() < 0.65
-
-
-def test_noise_free_sine_target_continues_the_wave():
-    splits = data.sine_waves(n=50, seq_len=20, noise=0.0)
-    X, y = splits.train
-    x = X[:, :, 0].double().numpy()
-    # a pure sinusoid obeys x[t+1] = c * x[t] - x[t-1] with c = 2 cos(omega); estimate c per sequence
-    c = ((x[:, 2:] + x[:, :-2]) * x[:, 1:-1]).sum(axis=1) / (x[:, 1:-1] ** 2).sum(axis=1)
-    prediction = c * x[:, -1] - x[:, -2]
-    np.testing.assert_allclose(prediction, y[:, 0].numpy(), atol=1e-4)
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Text
 
 
 def test_text_corpus_is_plain_lowercase_prose():
@@ -464,7 +436,6 @@ def test_mnist_missing_files_say_what_and_where(tmp_path):
         (lambda: data.polynomial(x_range=(1, -1)), "x_range"),
         (lambda: data.sunspots(window=0), "window"),
         (lambda: data.sunspots(horizon=0), "horizon"),
-        (lambda: data.sine_waves(seq_len=0), "seq_len"),
         (lambda: data.recall_sequences(seq_len=0), "seq_len"),
         (lambda: data.char_sequences(seq_len=0), "seq_len"),
         (lambda: data.char_sequences(stride=0), "stride"),
