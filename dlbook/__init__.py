@@ -18,12 +18,14 @@ from .train import History, Trainer
 
 SUBMODULES = (
     "book",
+    "checks",
     "data",
     "device",
     "explorables",
     "models",
     "optim",
     "panel",
+    "predict",
     "runs",
     "seeds",
     "timing",

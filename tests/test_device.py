@@ -46,3 +46,10 @@ def test_set_seed_leaves_the_deterministic_algorithms_choice_alone():
         assert torch.are_deterministic_algorithms_enabled()
     finally:
         torch.use_deterministic_algorithms(before)
+
+
+def test_every_submodule_is_importable_through_the_package():
+    for name in dlbook.SUBMODULES:
+        assert getattr(dlbook, name).__name__ == f"dlbook.{name}"
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        dlbook.nonsense  # noqa: B018
