@@ -178,14 +178,50 @@ class CNN(nn.Module):
         return self.head(self.dropout(self.pool(self.features(x)).flatten(1)))
 
 
+class CNN1D(nn.Module):
+    """A 1-D convolutional network for signals such as MNIST-1D: three strided convolutions, then a Linear layer.
+
+    Input ``(batch, length)`` or ``(batch, 1, length)``. The layout follows the MNIST-1D paper's ConvBase
+    (kernels 5, 3, 3, stride 2, padding 1, ReLU): for length 40 the last feature map is ``channels × 5``.
+    """
+
+    def __init__(self, length: int = 40, n_classes: int = 10, channels: int = 25, dropout: float = 0.0) -> None:
+        super().__init__()
+        _check_positive("length", length)
+        _check_positive("n_classes", n_classes)
+        _check_positive("channels", channels)
+        _check_dropout(dropout)
+        self.features = nn.Sequential(
+            nn.Conv1d(1, channels, kernel_size=5, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv1d(channels, channels, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv1d(channels, channels, kernel_size=3, stride=2, padding=1),
+            nn.ReLU(),
+        )
+        out_length = length
+        for kernel in (5, 3, 3):
+            out_length = (out_length + 2 - kernel) // 2 + 1
+        if out_length < 1:
+            raise ValueError(f"length must be at least 3 for three strided convolutions, got {length}")
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(channels * out_length, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim == 2:
+            x = x.unsqueeze(1)
+        return self.head(self.dropout(self.features(x).flatten(1)))
+
+
 RNN_KINDS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
 class SequenceModel(nn.Module):
     """RNN, LSTM or GRU over a sequence, then a Linear layer on the last hidden state.
 
-    Input: ``(batch, seq_len, input_size)`` floats, or ``(batch, seq_len)`` token ids when ``vocab_size`` is
-    given (an embedding is added). Output: ``(batch, out_features)``.
+    Input: ``(batch, seq_len, input_size)`` floats, ``(batch, seq_len)`` floats when ``input_size`` is 1 (a signal
+    such as MNIST-1D), or ``(batch, seq_len)`` token ids when ``vocab_size`` is given (an embedding is added).
+    Output: ``(batch, out_features)``.
     """
 
     def __init__(
@@ -214,6 +250,8 @@ class SequenceModel(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.embedding is not None:
             x = self.embedding(x)
+        elif x.ndim == 2 and self.rnn.input_size == 1:
+            x = x.unsqueeze(-1)
         outputs, _ = self.rnn(x)
         return self.head(outputs[:, -1])
 

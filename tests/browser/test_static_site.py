@@ -248,6 +248,74 @@ def test_chapter_shows_its_claim_marks(
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Predictions: the result stays hidden until the reader answers; the answer is remembered after a reload
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _prediction_pages() -> list[str]:
+    pages = []
+    for path in sorted((HTML / "book").rglob("*.html")):
+        if 'class="dlbook-predict"' in path.read_text(encoding="utf-8"):
+            pages.append(path.relative_to(HTML).as_posix())
+    return pages
+
+
+def _answer(widget: Locator, data: dict) -> str:
+    """Give the run's own answer in the widget's controls; return the text the feedback should show."""
+    if data["kind"] == "choice":
+        widget.locator("input[type=radio]").nth(data["choices"].index(data["answer"])).check()
+        return data["answer"]
+    if data["kind"] == "number":
+        widget.locator("input[type=number]").fill(repr(data["answer"]))
+        return ""
+    for place, item in enumerate(data["answer"], start=1):
+        widget.locator("select").nth(data["choices"].index(item)).select_option(str(place))
+    return " → ".join(data["answer"])
+
+
+def test_chapters_that_train_models_ask_for_predictions() -> None:
+    assert len(_prediction_pages()) >= 3, "fewer than three chapter pages have an answerable prediction"
+
+
+@pytest.mark.parametrize("relative", _prediction_pages()[:4] or ["(none found)"])
+def test_prediction_reveals_after_answering_and_remembers(
+    page: Page, site: str, problems: list[str], screenshots_dir: Path, relative: str
+) -> None:
+    if relative == "(none found)":
+        pytest.fail("no page has an answerable prediction")
+    _open(page, site + relative)
+    widget = page.locator(".dlbook-predict").first
+    widget.scroll_into_view_if_needed()
+    reveal, feedback = widget.locator(".dlp-reveal"), widget.locator(".dlp-feedback")
+    assert reveal.is_hidden(), "the result is visible before the reader answered"
+    data = json.loads(widget.locator("script[type='application/json']").text_content())
+    expected = _answer(widget, data)
+    widget.locator(".dlp-submit").click()
+    assert reveal.is_visible()
+    assert "right" in feedback.inner_text()
+    assert expected in feedback.inner_text()
+    _screenshot(page, screenshots_dir / ("predict__" + _screenshot_name(relative)))
+    page.reload(wait_until="load")
+    widget = page.locator(".dlbook-predict").first
+    assert widget.locator(".dlp-reveal").is_visible(), "the earlier answer was not remembered"
+    assert "earlier answer" in widget.locator(".dlp-feedback").inner_text()
+    assert not problems, "\n".join(problems)
+
+
+def test_skipping_a_prediction_shows_the_result(page: Page, site: str, problems: list[str]) -> None:
+    pages = _prediction_pages()
+    if not pages:
+        pytest.fail("no page has an answerable prediction")
+    _open(page, site + pages[-1])
+    widget = page.locator(".dlbook-predict").last
+    widget.scroll_into_view_if_needed()
+    widget.locator(".dlp-skip").click()
+    assert widget.locator(".dlp-reveal").is_visible()
+    assert "skipped" in widget.locator(".dlp-feedback").inner_text()
+    assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------------------------------------
 # The landing page and the reference pages
 # ---------------------------------------------------------------------------------------------------------
 
