@@ -16,8 +16,8 @@ def lines(path: Path) -> list[str]:
 
 def test_requirement_files_name_no_package_beyond_the_torch_pin_and_the_project():
     for path, extras in (
-        (ROOT / "requirements.txt", {"book", "lab", "test"}),
-        (ROOT / "binder" / "requirements.txt", {"lab"}),
+        (ROOT / "requirements.txt", {"book", "lab", "tensorflow", "test"}),
+        (ROOT / "binder" / "requirements.txt", {"lab", "tensorflow"}),
     ):
         entries = [line for line in lines(path) if not line.startswith("--extra-index-url")]
         assert entries[0] == "torch==2.13.0" or entries[0].startswith("torch=="), path
@@ -41,6 +41,6 @@ def test_the_torch_pin_is_the_same_everywhere_and_allowed_by_pyproject():
 
 def test_the_extras_the_makefile_and_binder_use_exist():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    assert {"book", "lab", "test"} <= set(extras)
+    assert {"book", "lab", "tensorflow", "test"} <= set(extras)
     assert any(Requirement(r).name == "jupyter-book" for r in extras["book"])
     assert any(Requirement(r).name == "nbmake" for r in extras["test"])
