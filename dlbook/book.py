@@ -32,6 +32,8 @@ def glue(name: str, value: Any, display_value: bool = True) -> None:
         raise ValueError(f"name must be a non-empty string, got {name!r}")
     if not isinstance(display_value, bool):
         raise TypeError(f"display_value must be a bool, got {display_value!r}")
+    if isinstance(value, np.generic):  # np.float64(0.5) would be stored as that text, and not format as a number
+        value = value.item()
     bundle, metadata = format_display_data(value)
     # myst-nb's own glue() marks a value that is stored but not shown by this prefix on its mime types.
     prefix = "" if display_value else GLUE_PREFIX

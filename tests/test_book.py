@@ -83,3 +83,10 @@ def test_glue_stores_under_the_name_and_can_hide_the_value():
 def test_glue_rejects_bad_names():
     with pytest.raises(ValueError, match="name"):
         glue("", 1)
+
+
+def test_glue_stores_numpy_scalars_as_plain_numbers_so_the_page_can_format_them():
+    with capture_output() as captured:
+        glue("np_value", np.float64(0.25), display_value=False)
+    (output,) = captured.outputs
+    assert output.data[GLUE_PREFIX + "text/plain"] == "0.25"
