@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 from .device import describe_device, get_device, set_seed
-from .runs import run, run_seeds
+from .runs import Runs, run, run_seeds
 from .seeds import Spread, over_seeds
 from .train import History, Trainer
 
@@ -37,6 +37,7 @@ SUBMODULES = (
 
 __all__ = [
     "History",
+    "Runs",
     "Spread",
     "Trainer",
     "describe_device",
