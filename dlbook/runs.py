@@ -173,6 +173,12 @@ class Runs(list):
             values.append(trainer.evaluate(h.model, data, split)[key])
         return Spread(tuple(values), tuple(h.params["seed"] for h in self))
 
+    def map(self, fn: Callable[[History], float]) -> Spread:
+        """Any per-run number (a gap, the epoch of the best loss …) as mean ± sd over the seeds."""
+        if not callable(fn):
+            raise TypeError(f"fn must be a function History -> number, got {fn!r}")
+        return Spread(tuple(float(fn(h)) for h in self), tuple(h.params["seed"] for h in self))
+
     def stopped(self) -> list[str | None]:
         """How each run ended (``None``, ``"diverged"`` …)."""
         return [h.stopped for h in self]

@@ -82,6 +82,14 @@ class Spread:
         """True when neither beats the other by more than ``sigmas`` standard errors."""
         return not (self.beats(other, sigmas=sigmas) or other.beats(self, sigmas=sigmas))
 
+    def __sub__(self, other: Spread) -> Spread:
+        """Seed-by-seed difference (e.g. train − val accuracy, the generalization gap of each run)."""
+        if not isinstance(other, Spread):
+            return NotImplemented
+        if other.seeds != self.seeds:
+            raise ValueError(f"both spreads must come from the same seeds, got {self.seeds} and {other.seeds}")
+        return Spread(tuple(a - b for a, b in zip(self.values, other.values)), self.seeds)
+
     def __format__(self, spec: str) -> str:
         if not spec:
             return repr(self)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-__all__ = ["synchronize", "time_call"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["synchronize", "time_call", "time_rounds"]
 
 
 def synchronize(device: torch.device | str | None = None) -> None:
@@ -49,3 +52,25 @@ def time_call(
         synchronize(device)
         times.append(time.perf_counter() - start)
     return float(np.median(times))
+
+
+def time_rounds(
+    fns: Mapping[str, Callable[[], Any]], rounds: int = 15, warmup: int = 1, device: torch.device | str | None = None
+) -> pd.DataFrame:
+    """Time several alternatives fairly on a busy machine: in each of ``rounds`` rounds every function is called
+    once, moments apart, so a slow moment of the machine hits them all. Returns seconds, one row per round and
+    one column per name; compare with medians of the per-round ratios (``(df.a / df.b).median()``)."""
+    import pandas as pd
+
+    if not isinstance(fns, Mapping) or not fns or not all(callable(f) for f in fns.values()):
+        raise TypeError("fns must be a non-empty dict {name: function without arguments}")
+    for name, value, low in (("rounds", rounds, 1), ("warmup", warmup, 0)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    records = [
+        {name: time_call(fn, repeats=1, warmup=0, device=device) for name, fn in fns.items()} for _ in range(rounds)
+    ]
+    return pd.DataFrame(records)

@@ -91,3 +91,15 @@ def test_run_is_reproducible_and_keeps_the_model(digits):
 def test_run_checks_its_arguments_before_training(digits, kwargs, match):
     with pytest.raises((ValueError, TypeError), match=match):
         run(digits, epochs=1, device="cpu", **kwargs)
+
+
+def test_spreads_subtract_seed_by_seed_and_runs_map_any_statistic(digits):
+    runs = run_seeds(digits, seeds=2, epochs=2, device="cpu")
+    gap = runs.final("train_acc") - runs.final("val_acc")
+    assert gap.values == tuple(h.final("train_acc") - h.final("val_acc") for h in runs)
+    best = runs.map(lambda h: h["val_loss"].index(min(h["val_loss"])) + 1)
+    assert all(1 <= v <= 2 for v in best.values)
+    with pytest.raises(ValueError, match="same seeds"):
+        Spread((1.0,), (0,)) - Spread((1.0,), (1,))
+    with pytest.raises(TypeError, match="fn"):
+        runs.map(3)
