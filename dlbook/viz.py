@@ -128,25 +128,32 @@ def _best_epoch(history: History) -> int | None:
 
 def plot_history(
     history: History,
-    metrics: Sequence[str] | str = ("loss", "acc"),
+    metric: Sequence[str] | str = ("loss", "acc"),
     title: str | None = None,
-    axes: Axes | Sequence[Axes] | None = None,
+    ax: Axes | Sequence[Axes] | None = None,
     color: str = "C0",
+    *,
+    metrics: Sequence[str] | str | None = None,
+    axes: Axes | Sequence[Axes] | None = None,
 ) -> Figure:
     """Training (solid) and validation (dashed) curves of one run, one panel per metric.
 
-    Metrics the run did not record (``acc`` for regression) are skipped. The best epoch (lowest val_loss)
-    is marked; after early stopping a dotted line shows the epoch whose weights were restored; a diverged
-    run ends with a red × and the loss panel switches to a log scale so the earlier epochs stay readable.
+    The arguments are named as in :func:`plot_histories` (``metric``, ``title``, ``ax``); ``metrics=`` and
+    ``axes=`` are accepted as older spellings. Metrics the run did not record (``acc`` for regression) are
+    skipped. The best epoch (lowest val_loss) is marked; after early stopping a dotted line shows the epoch whose
+    weights were restored; a diverged run ends with a red × and the loss panel switches to a log scale so the
+    earlier epochs stay readable.
     """
-    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    metric = metric if metrics is None else metrics
+    ax = ax if axes is None else axes
+    metrics = [metric] if isinstance(metric, str) else list(metric)
     present = [m for m in metrics if f"train_{m}" in history or f"val_{m}" in history]
     if not present:
         raise ValueError(
-            f"metrics must name recorded metrics such as 'loss' or 'acc', got {metrics}; "
+            f"metric must name recorded metrics such as 'loss' or 'acc', got {metrics}; "
             f"the history has {history.keys()}"
         )
-    fig, axs = _get_axes(axes, len(present), panel=(5.0, 3.4))
+    fig, axs = _get_axes(ax, len(present), panel=(5.0, 3.4))
     epochs = history["epoch"]
     best = _best_epoch(history)
     for ax, metric in zip(axs, present, strict=True):

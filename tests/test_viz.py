@@ -374,3 +374,12 @@ def test_histograms_have_one_curve_per_layer_and_note_layers_without_grad():
         "blocks.1.linear",
         "head",
     ]
+
+
+def test_plot_history_and_plot_histories_share_argument_names():
+    import inspect
+
+    one = inspect.signature(viz.plot_history).parameters
+    many = inspect.signature(viz.plot_histories).parameters
+    assert {"metric", "title", "ax"} <= set(one)
+    assert {"metric", "title", "ax"} <= set(many)
