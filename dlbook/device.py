@@ -9,6 +9,8 @@ import random
 import numpy as np
 import torch
 
+from .checks import check_int
+
 _ALLOWED_DEVICES = ("cuda", "mps", "cpu")
 
 
@@ -18,8 +20,7 @@ def set_seed(seed: int) -> None:
     It leaves ``torch.use_deterministic_algorithms`` as you set it: on a GPU some kernels are nondeterministic
     unless you turn that on yourself (it makes some operations slower or unavailable).
     """
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_int("seed", seed, minimum=0)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device

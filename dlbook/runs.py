@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .checks import check_int, check_number
 from .data import DataSplits, digits
 from .device import set_seed
 from .models import MLP
@@ -75,10 +76,8 @@ def default_model(
     unknown = sorted(set(options) - set(MODEL_SETTINGS))
     if unknown:
         raise ValueError(f"unknown model setting(s) {unknown}; the default MLP accepts {list(MODEL_SETTINGS)}")
-    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 0:
-        raise ValueError(f"depth must be an integer >= 0, got {depth!r}")
-    if not isinstance(width, int) or isinstance(width, bool) or width < 1:
-        raise ValueError(f"width must be an integer >= 1, got {width!r}")
+    check_int("depth", depth, minimum=0)
+    check_int("width", width, minimum=1)
     in_features = int(np.prod(data.train[0].shape[1:]))
     if data.task == "classification":
         out = data.n_classes
@@ -118,12 +117,10 @@ def run(
     model in ``history.model``.
     """
     data = resolve_data(data)
-    if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
+    check_number("dropout", dropout, 0.0, 1.0, open_max=True)
     if model is not None and not callable(model):
         raise TypeError(f"model must be a function (data, **settings) -> nn.Module, got {model!r}")
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    check_int("seed", seed, minimum=0)
     trainer_extras = {k: v for k, v in extras.items() if k in TRAINER_EXTRAS}
     model_extras = {k: v for k, v in extras.items() if k not in TRAINER_EXTRAS}
     # The Trainer checks lr, optimizer, batch_size, epochs, weight_decay … before any time is spent.

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .checks import check_number
+
 __all__ = ["Spread", "over_seeds"]
 
 DEFAULT_SEEDS = (0, 1, 2)
@@ -72,8 +74,7 @@ class Spread:
         difference (Welch's), i.e. when the difference is larger than the seed-to-seed noise suggests."""
         if not isinstance(other, Spread):
             raise TypeError(f"other must be a Spread, got {type(other).__name__}")
-        if not isinstance(sigmas, (int, float)) or isinstance(sigmas, bool) or sigmas < 0:
-            raise ValueError(f"sigmas must be a number >= 0, got {sigmas!r}")
+        check_number("sigmas", sigmas, minimum=0)
         diff = self.mean - other.mean if higher_is_better else other.mean - self.mean
         noise = math.sqrt(self.sem**2 + other.sem**2)
         return diff > sigmas * noise and diff > 0

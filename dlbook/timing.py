@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from .checks import check_int
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -39,9 +41,8 @@ def time_call(
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {fn!r}")
-    for name, value, low in (("repeats", repeats, 1), ("warmup", warmup, 0)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    check_int("repeats", repeats, minimum=1)
+    check_int("warmup", warmup, minimum=0)
     for _ in range(warmup):
         fn(*args, **kwargs)
     synchronize(device)
@@ -64,9 +65,8 @@ def time_rounds(
 
     if not isinstance(fns, Mapping) or not fns or not all(callable(f) for f in fns.values()):
         raise TypeError("fns must be a non-empty dict {name: function without arguments}")
-    for name, value, low in (("rounds", rounds, 1), ("warmup", warmup, 0)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    check_int("rounds", rounds, minimum=1)
+    check_int("warmup", warmup, minimum=0)
     for fn in fns.values():
         for _ in range(warmup):
             fn()
