@@ -264,6 +264,33 @@ def plot_histories(
     return fig
 
 
+def plot_runs(
+    groups: dict[str, Sequence[History]],
+    metric: str = "val_loss",
+    ax: Axes | None = None,
+    log: bool = False,
+    title: str | None = None,
+) -> Figure:
+    """Several settings, each trained with several seeds (e.g. :class:`dlbook.runs.Runs`): one colour per setting,
+    one thin line per seed and a bold line for their mean, so the band the seeds form shows the spread."""
+    if not isinstance(groups, dict) or not groups or not all(len(runs) for runs in groups.values()):
+        raise ValueError("groups must be a non-empty dict {label: list of Histories}, each with at least one run")
+    missing = [label for label, runs in groups.items() if any(metric not in h for h in runs)]
+    if missing:
+        raise ValueError(f"metric {metric!r} is not recorded by the runs of {missing}")
+    fig, (ax,) = _get_axes(ax, 1, panel=(6.0, 3.6))
+    for i, (label, runs) in enumerate(groups.items()):
+        for h in runs:
+            ax.plot(h["epoch"], h[metric], color=run_color(i), lw=0.9, alpha=0.35)
+        n = min(len(h[metric]) for h in runs)  # runs that stopped early end the mean where the first one ends
+        mean = np.mean([np.asarray(h[metric][:n], dtype=float) for h in runs], axis=0)
+        ax.plot(runs[0]["epoch"][:n], mean, color=run_color(i), lw=2, label=f"{label} (mean of {len(runs)})")
+    ax.set(ylabel=metric, title=title if title is not None else metric, yscale="log" if log else "linear")
+    integer_epochs(ax)
+    ax.legend(fontsize=8)
+    return fig
+
+
 def _in_notebook() -> bool:
     """True inside a running Jupyter kernel (where ``display`` can update an output in place)."""
     try:

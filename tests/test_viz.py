@@ -383,3 +383,22 @@ def test_plot_history_and_plot_histories_share_argument_names():
     many = inspect.signature(viz.plot_histories).parameters
     assert {"metric", "title", "ax"} <= set(one)
     assert {"metric", "title", "ax"} <= set(many)
+
+
+def test_plot_runs_draws_every_seed_and_a_mean_per_setting():
+    runs = {}
+    for name, offset in (("a", 0.0), ("b", 1.0)):
+        group = []
+        for seed in range(3):
+            h = History({"seed": seed})
+            for epoch in (1, 2, 3):
+                h.append(epoch=epoch, val_loss=offset + seed + epoch)
+            group.append(h)
+        runs[name] = group
+    ax = viz.plot_runs(runs, "val_loss").axes[0]
+    assert len(ax.lines) == 8  # 3 seeds + 1 mean, for each of the 2 settings
+    mean_a = ax.lines[3].get_ydata()
+    assert list(mean_a) == [2.0, 3.0, 4.0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a (mean of 3)", "b (mean of 3)"]
+    with pytest.raises(ValueError, match="metric 'val_acc'"):
+        viz.plot_runs(runs, "val_acc")
