@@ -1,8 +1,10 @@
 """The live training panel: sliders, Train / Stop / Clear and curves that update while real PyTorch training runs.
 
 It needs a running Python kernel (JupyterLab, Colab, Binder); on the static website it shows as a snapshot
-(:meth:`TrainingPanel.snapshot_html`). Every run goes through :func:`dlbook.runs.run`, so a panel run and a run
-typed into a cell with the same settings are the same run.
+(:meth:`TrainingPanel.snapshot_html`). Every run goes through :func:`dlbook.runs.run` with the same settings, the
+same initial weights (the seed is set before the model is built) and a batch order drawn from the run's own
+generator, so that code run in the kernel during training cannot change the run; the batch order is therefore not
+the one ``dlbook.run(seed=...)`` draws from torch's global generator.
 
 Reading order: ``TrainingPanel`` (controls → run → plot and status), then its controls, its plot (matplotlib
 Figure → PNG bytes) and its small HTML status and tables.
