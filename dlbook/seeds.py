@@ -23,7 +23,8 @@ DEFAULT_SEEDS = (0, 1, 2)
 
 def _decimals(std: float, mean: float) -> int:
     """Decimals that show two significant digits of the spread (four of the mean when there is no spread)."""
-    scale, digits = (std, 2) if std > 0 else (abs(mean), 4)
+    no_spread = std <= 1e-9 * max(1.0, abs(mean))  # identical runs (up to float rounding)
+    scale, digits = (abs(mean), 4) if no_spread else (std, 2)
     if scale == 0 or not math.isfinite(scale):
         return 3
     return int(min(6, max(0, digits - 1 - math.floor(math.log10(scale)))))

@@ -55,6 +55,7 @@ def test_spread_prints_mean_and_sd_with_sensible_digits():
     assert repr(Spread((0.9512, 0.9555, 0.9470), (0, 1, 2))) == "0.9512 ± 0.0043"
     assert format(Spread((1.0, 3.0), (0, 1)), ".1f") == "2.0 ± 1.4"
     assert repr(Spread((2.0,), (0,))) == "2.000 ± 0.000"
+    assert repr(Spread((0.958217, 0.958217 + 1e-12), (0, 1))) == "0.9582 ± 0.0000"
 
 
 def test_spread_checks_its_shape():
