@@ -289,7 +289,7 @@ class TrainingPanel:
 
     # ---------------------------------------------------------------- drawing
     def _figsize(self) -> tuple[float, float]:
-        n_axes = 1 + (self.data.task != "regression") + (self.data.n_features == 2)
+        n_axes = 1 + (self.data.task != "regression") + _in_the_plane(self.data)
         return (3.3 * n_axes, 2.9)
 
     def _redraw(self, force: bool = False) -> None:
@@ -472,6 +472,12 @@ def _run_labels(histories: Sequence[History], first: int = 1) -> list[str]:
     return labels
 
 
+def _in_the_plane(data: DataSplits) -> bool:
+    """True for points in 2-D (inputs of shape (N, 2)), whose decision boundary the panel can draw; a sequence
+    with two values per step is not such data."""
+    return data.train[0].ndim == 2 and data.n_features == 2
+
+
 def _draw_panel(
     fig: Figure,
     histories: Sequence[History],
@@ -483,7 +489,7 @@ def _draw_panel(
     """Loss (and accuracy) of every run, the newest bold, others faded; the decision boundary for 2-D data."""
     fig.clf()
     metrics = ["loss"] + (["acc"] if data.task != "regression" else [])
-    n_axes = len(metrics) + (data.n_features == 2)
+    n_axes = len(metrics) + _in_the_plane(data)
     axes = fig.subplots(1, n_axes, squeeze=False)[0]
     fig.subplots_adjust(left=0.07 * 3 / n_axes, right=0.98, bottom=0.16, top=0.9, wspace=0.32)
     labels = _run_labels(histories, first)
@@ -500,7 +506,7 @@ def _draw_panel(
         axes[0].text(
             0.5, 0.5, "press Train to start a run", ha="center", va="center", transform=axes[0].transAxes, color="grey"
         )
-    if data.n_features == 2:
+    if _in_the_plane(data):
         _draw_boundary(axes[-1], data, model, device, len(histories[-1]) if histories else 0)
 
 

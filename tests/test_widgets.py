@@ -353,3 +353,15 @@ def test_the_panel_draws_data_that_lives_on_the_gpu():
     panel = TrainingPanel(datasets.moons().to("cuda"), epochs=2, device="cuda")
     panel.train()
     assert panel.image.value
+
+
+def test_the_panel_draws_no_decision_boundary_for_sequences_with_two_values_per_step():
+    from dlbook.models import SequenceModel
+
+    X = torch.randn(60, 5, 2)
+    y = (X[:, 0, 0] > 0).long()
+    seqs = datasets.make_splits(X.numpy(), y.numpy(), "classification", name="pairs", standardize=False)
+    assert seqs.n_features == 2
+    panel = TrainingPanel(seqs, lambda data, dropout=0.0: SequenceModel("gru", input_size=2, out_features=2), epochs=1)
+    panel.train()
+    assert len(panel.figure.axes) == 2  # loss and accuracy, no boundary
