@@ -26,7 +26,7 @@ from typing import Any
 from .checks import check_number, is_number
 from .explorables import asset, json_for_script, render
 
-__all__ = ["Prediction", "predict"]
+__all__ = ["Prediction", "make_prediction", "predict"]
 
 
 def _reveal_html(reveal: Any) -> str:
@@ -104,7 +104,7 @@ class Prediction:
         )
 
 
-def predict(
+def make_prediction(
     question: str,
     *,
     answer: Any,
@@ -114,7 +114,7 @@ def predict(
     explanation: str = "",
     key: str | None = None,
 ) -> Prediction:
-    """Ask the reader to predict, with the run's ``answer``; see the module docstring for the three kinds.
+    """The :class:`Prediction` that :func:`predict` shows (see the module docstring for the three kinds).
 
     ``key`` names the question in the reader's saved answers (default: derived from the question text).
     """
@@ -147,3 +147,14 @@ def predict(
     if not isinstance(key, str) or not key.replace("-", "").replace("_", "").isalnum():
         raise ValueError(f"key must be letters, digits, '-' or '_', got {key!r}")
     return Prediction(question.strip(), kind, value, options, tol, _reveal_html(reveal), explanation, key)
+
+
+def predict(question: str, **options: Any) -> None:
+    """Ask the reader to predict, with the run's ``answer``, and show the question where the cell stands.
+
+    Takes the arguments of :func:`make_prediction`. Like :func:`dlbook.book.claim` it displays itself, so one cell
+    may ask several questions.
+    """
+    from IPython.display import display
+
+    display(make_prediction(question, **options))
