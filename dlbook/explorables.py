@@ -165,6 +165,15 @@ class Explorable:
                     raise ValueError(
                         f"runs: every settings dict needs a value from grid[{name!r}] = {values}, got {settings}"
                     )
+        given = {tuple(self.grid[k].index(settings[k]) for k in self.grid) for settings, _ in self.runs}
+        sizes = [range(len(values)) for values in self.grid.values()]
+        missing = [index for index in itertools.product(*sizes) if index not in given]
+        if missing:
+            example = {k: values[i] for (k, values), i in zip(self.grid.items(), missing[0])}
+            raise ValueError(
+                f"runs must cover every combination of the grid (a slider would show no chart); "
+                f"{len(missing)} missing, e.g. {example}"
+            )
 
     def __repr__(self) -> str:
         axes = " × ".join(f"{name} ({len(values)})" for name, values in self.grid.items())

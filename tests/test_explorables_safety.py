@@ -78,3 +78,12 @@ def test_a_real_explore_page_embeds_its_runs_as_parseable_json():
     assert [axis["name"] for axis in payload["axes"]] == ["lr"]
     assert len(payload["runs"]) == 2
     assert isinstance(pd.DataFrame(payload["runs"]), pd.DataFrame)
+
+
+def test_an_explorable_needs_a_run_for_every_combination_of_its_grid():
+    runs = [({"lr": 0.1, "batch_size": 32}, one_run()), ({"lr": 0.01, "batch_size": 32}, one_run())]
+    with pytest.raises(ValueError, match=r"every combination.*1 missing, e.g. \{'lr': 0.1, 'batch_size': 64\}"):
+        Explorable(
+            {"lr": [0.1, 0.01], "batch_size": [32, 64]},
+            runs[:1] + runs[1:] + [({"lr": 0.01, "batch_size": 64}, one_run())],
+        )
