@@ -7,8 +7,17 @@ from pathlib import Path
 import pytest
 
 BOOK = Path(__file__).resolve().parent.parent / "book"
-# Parts whose every chapter has been audited sentence by sentence against its executed output.
-AUDITED = sorted((BOOK / "part1_concepts").glob("*.ipynb"))
+# Chapters audited sentence by sentence against their executed output (all but those still waiting).
+NOT_YET_AUDITED = {"part5_guide/03_activation_functions", "part5_guide/04_hyperparameters_and_optimizers"}
+CHAPTERS = sorted(BOOK.glob("part*/*.ipynb"))
+AUDITED = [p for p in CHAPTERS if f"{p.parent.name}/{p.stem}" not in NOT_YET_AUDITED]
+# Every chapter trains a model, so every chapter asks at least one answerable prediction (dlbook.predict).
+NO_PREDICTION_YET = NOT_YET_AUDITED | {
+    "part1_concepts/13_model_capacity",
+    "part1_concepts/14_generalization",
+    "part1_concepts/15_hyperparameters",
+    "part1_concepts/16_convergence",
+}
 MIN_CLAIMS = 5
 UNSEEN = re.compile(r"(?i)\bthe (source|notes)('s?)?\b(?! of\b)|\bsource (document|material)s?\b|\bthe notes'")
 
@@ -27,6 +36,17 @@ def test_an_audited_chapter_checks_at_least_five_claims(path):
 def test_an_audited_chapter_never_points_the_reader_at_documents_they_have_not_seen(path):
     hits = [m.group(0) for text in cells(path, "markdown") for m in UNSEEN.finditer(text)]
     assert not hits, f"{path.name} mentions {hits}"
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in CHAPTERS if f"{p.parent.name}/{p.stem}" not in NO_PREDICTION_YET], ids=lambda p: p.stem
+)
+def test_a_chapter_asks_an_answerable_prediction(path):
+    code = "\n".join(cells(path, "code"))
+    imported = re.search(r"from dlbook\.predict import (?:predict|make_prediction)(?: as (\w+))?", code)
+    assert imported, f"{path.name} does not use dlbook.predict"
+    name = imported.group(1) or "predict"
+    assert re.search(rf"\b{name}\(", code), f"{path.name} imports dlbook.predict but asks nothing"
 
 
 def test_the_phrase_check_finds_what_it_should():
