@@ -49,14 +49,16 @@ unit: $(STAMP)
 
 # Every chapter is executed exactly once per `make test`: nbmake runs a copy of the book, two notebooks at a time
 # (pytest-xdist), and writes the outputs into the copy (--overwrite); the site is then built from the copy with
-# execution off, so `-W` still fails on any warning and a failing cell has already failed nbmake.
+# execution off, so `-W` still fails on any warning and a failing cell has already failed nbmake. (The notebooks
+# are named one by one: pytest collects nothing from a folder under _build.)
 notebooks: $(STAMP)
 	rm -rf $(SRC)
 	mkdir -p $(SRC)
 	cp -r book _toc.yml references.bib $(SRC)/
 	sed 's/^  execute_notebooks: cache.*/  execute_notebooks: "off"/' _config.yml > $(SRC)/_config.yml
 	grep -q '^  execute_notebooks: "off"' $(SRC)/_config.yml
-	$(BIN)/pytest --nbmake --nbmake-timeout=300 --overwrite -n 2 -q -p no:cacheprovider --durations=10 $(SRC)/book
+	$(BIN)/pytest --nbmake --nbmake-timeout=300 --overwrite -n 2 -q -p no:cacheprovider --durations=40 \
+		$$(find $(SRC)/book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 
 site: notebooks
 	$(BIN)/jupyter-book build $(SRC) --path-output . -W --keep-going
