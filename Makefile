@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BUILD := _build
-# `make notebooks` executes a copy of the book in SRC; `make site` builds the website from that copy.
-SRC := $(BUILD)/src
+# `make notebooks` executes a copy of the book in SRC; `make site` builds the website from that copy. (Not under
+# _build: nbmake skips every notebook whose path has a part that starts with "_" or ".".)
+SRC := executed
 # The book trains small models: one intra-op thread is fastest for them, and it avoids the large slow-down that
 # PyTorch's thread pool suffers when the CPU is shared with other work. Applies to every target (book, lab, test).
 export OMP_NUM_THREADS ?= 1
@@ -49,16 +50,14 @@ unit: $(STAMP)
 
 # Every chapter is executed exactly once per `make test`: nbmake runs a copy of the book, two notebooks at a time
 # (pytest-xdist), and writes the outputs into the copy (--overwrite); the site is then built from the copy with
-# execution off, so `-W` still fails on any warning and a failing cell has already failed nbmake. (The notebooks
-# are named one by one: pytest collects nothing from a folder under _build.)
+# execution off, so `-W` still fails on any warning and a failing cell has already failed nbmake.
 notebooks: $(STAMP)
 	rm -rf $(SRC)
 	mkdir -p $(SRC)
 	cp -r book _toc.yml references.bib $(SRC)/
 	sed 's/^  execute_notebooks: cache.*/  execute_notebooks: "off"/' _config.yml > $(SRC)/_config.yml
 	grep -q '^  execute_notebooks: "off"' $(SRC)/_config.yml
-	$(BIN)/pytest --nbmake --nbmake-timeout=300 --overwrite -n 2 -q -p no:cacheprovider --durations=40 \
-		$$(find $(SRC)/book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
+	$(BIN)/pytest --nbmake --nbmake-timeout=300 --overwrite -n 2 -q -p no:cacheprovider --durations=40 $(SRC)/book
 
 site: notebooks
 	$(BIN)/jupyter-book build $(SRC) --path-output . -W --keep-going
@@ -77,7 +76,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/import_time.py
 
 clean:
-	rm -rf $(BUILD) .pytest_cache .ruff_cache
+	rm -rf $(BUILD) $(SRC) .pytest_cache .ruff_cache
 	find . -name .ipynb_checkpoints -prune -exec rm -rf {} +
 
 distclean: clean
