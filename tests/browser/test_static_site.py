@@ -151,9 +151,13 @@ def _check_explorables(page: Page) -> None:
             before = _val_loss_path(explorable)
             _change(explorable, control)
             after = _val_loss_path(explorable)
-            assert after and after != before, (
+            # a run that diverged in its first epoch has no finite validation loss to draw: it must say so instead
+            diverged = explorable.locator(".dlx-diverged").count() > 0 and not after
+            assert diverged or (after and after != before), (
                 f"explorable {i}: changing {control.get_attribute('data-param')} did not redraw the curve"
             )
+            if diverged:
+                assert "diverged" in explorable.locator(".dlx-diverged").inner_text().lower()
 
 
 BROKEN_IMAGES = """() => [...document.querySelectorAll("main img")]
