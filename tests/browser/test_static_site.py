@@ -22,14 +22,19 @@ KERNEL_NOTE = "Live training needs a running Python kernel"
 TIMEOUT = 60_000  # ms: page loads and MathJax on a busy machine
 
 
-def _interactive_pages() -> list[str]:
-    """Built chapter pages with a panel snapshot or an explorable, relative to _build/html."""
+def _pages_with(*classes: str) -> list[str]:
+    """Built chapter pages (relative to _build/html) holding an element of any of these classes."""
     pages = []
     for path in sorted((HTML / "book").rglob("*.html")):
         text = path.read_text(encoding="utf-8")
-        if 'class="dlbook-panel-snapshot"' in text or 'class="dlbook-explorable"' in text:
+        if any(f'class="{name}"' in text for name in classes):
             pages.append(path.relative_to(HTML).as_posix())
     return pages
+
+
+def _interactive_pages() -> list[str]:
+    """Built chapter pages with a panel snapshot or an explorable."""
+    return _pages_with("dlbook-panel-snapshot", "dlbook-explorable")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -257,11 +262,7 @@ def test_chapter_shows_its_claim_marks(
 
 
 def _prediction_pages() -> list[str]:
-    pages = []
-    for path in sorted((HTML / "book").rglob("*.html")):
-        if 'class="dlbook-predict"' in path.read_text(encoding="utf-8"):
-            pages.append(path.relative_to(HTML).as_posix())
-    return pages
+    return _pages_with("dlbook-predict")
 
 
 def _answer(widget: Locator, data: dict) -> str:
