@@ -85,5 +85,5 @@ def test_an_explorable_needs_a_run_for_every_combination_of_its_grid():
     with pytest.raises(ValueError, match=r"every combination.*1 missing, e.g. \{'lr': 0.1, 'batch_size': 64\}"):
         Explorable(
             {"lr": [0.1, 0.01], "batch_size": [32, 64]},
-            runs[:1] + runs[1:] + [({"lr": 0.01, "batch_size": 64}, one_run())],
+            [*runs, ({"lr": 0.01, "batch_size": 64}, one_run())],
         )
